@@ -1,0 +1,13 @@
+"""Abstract models every app builds on."""
+
+from django.db import models
+
+
+class BaseModel(models.Model):
+    """A model that records when each row was created and last changed."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True

@@ -1,0 +1,200 @@
+"""Settings shared by every environment; everything is read from the environment here.
+
+``dev``, ``test`` and ``prod`` change a few values and add nothing new. A fresh
+checkout runs with no environment variables at all: SQLite in ``var/``, a local
+memory cache, console email and a database-backed task queue.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+
+from .env import env_bool, env_int, env_list, env_path, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+# --- where things live -----------------------------------------------------------
+DATA_DIR = env_path("NEWSDESK_DATA_DIR", BASE_DIR / "var", base=BASE_DIR)
+NEWSDESK_OUTPUT_DIR = env_path("NEWSDESK_OUTPUT_DIR", DATA_DIR / "site", base=BASE_DIR)
+NEWSDESK_MAIL_DIR = env_path("NEWSDESK_MAIL_DIR", DATA_DIR / "mail", base=BASE_DIR)
+MEDIA_ROOT = env_path("NEWSDESK_MEDIA_DIR", DATA_DIR / "media", base=BASE_DIR)
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_URL = "/media/"
+STATIC_URL = "/static/"
+
+# --- the services `newsdesk start` runs ------------------------------------------
+NEWSDESK_HTTP_HOST = env_str("NEWSDESK_HTTP_HOST", "127.0.0.1")
+NEWSDESK_HTTP_PORT = env_int("NEWSDESK_HTTP_PORT", 8000, minimum=1, maximum=65535)
+NEWSDESK_SMTP_HOST = env_str("NEWSDESK_SMTP_HOST", "127.0.0.1")
+NEWSDESK_SMTP_PORT = env_int("NEWSDESK_SMTP_PORT", 2525, minimum=1, maximum=65535)
+# Largest message the receiver accepts, in bytes (25 MB); bigger ones get a 552.
+NEWSDESK_MAIL_MAX_BYTES = env_int(
+    "NEWSDESK_MAIL_MAX_BYTES", 25 * 1000 * 1000, minimum=1024
+)
+# The address contributors write to; shown on the site and in replies.
+NEWSDESK_SUBMISSIONS_ADDRESS = env_str(
+    "NEWSDESK_SUBMISSIONS_ADDRESS", "stories@newsdesk.localhost"
+)
+
+# --- the public site ---------------------------------------------------------------
+NEWSDESK_SITE_NAME = env_str("NEWSDESK_SITE_NAME", "Newsdesk")
+NEWSDESK_SITE_URL = env_str(
+    "NEWSDESK_SITE_URL", f"http://127.0.0.1:{NEWSDESK_HTTP_PORT}"
+).rstrip("/")
+NEWSDESK_SITE_LANGUAGE = env_str("NEWSDESK_SITE_LANGUAGE", "en")
+NEWSDESK_TIME_ZONE = env_str("NEWSDESK_TIME_ZONE", "UTC")
+# Stories on a section front and on each numbered archive page.
+NEWSDESK_FRONT_SIZE = env_int("NEWSDESK_FRONT_SIZE", 20, minimum=1)
+NEWSDESK_ARCHIVE_PAGE_SIZE = env_int("NEWSDESK_ARCHIVE_PAGE_SIZE", 50, minimum=1)
+NEWSDESK_FEED_SIZE = env_int("NEWSDESK_FEED_SIZE", 50, minimum=1)
+
+# --- Django --------------------------------------------------------------------------
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "")
+DEBUG = env_bool("DJANGO_DEBUG", False)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1"])
+
+INSTALLED_APPS = [
+    "newsdesk.core",
+    "newsdesk.accounts",
+    "newsdesk.stories",
+    "newsdesk.contributions",
+    "newsdesk.publishing",
+    "wagtail.contrib.forms",
+    "wagtail.contrib.redirects",
+    "wagtail.embeds",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    "django_tasks",
+    "django_tasks_db",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+]
+
+ROOT_URLCONF = "newsdesk.urls"
+WSGI_APPLICATION = "newsdesk.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "wagtailadmin_login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "newsdesk" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database(url: str) -> dict[str, Any]:
+    config: dict[str, Any] = dj_database_url.parse(url, conn_max_age=60)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets readers work while one writer commits; IMMEDIATE takes the write
+        # lock at BEGIN so the web server, mail receiver and worker queue politely
+        # instead of failing with "database is locked" halfway through.
+        config["CONN_MAX_AGE"] = 0
+        config["OPTIONS"] = {
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                "PRAGMA busy_timeout=10000;"
+            ),
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    return config
+
+
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'newsdesk.sqlite3'}")
+DATABASES = {"default": _database(DATABASE_URL)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "newsdesk",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+EMAIL_BACKEND = env_str(
+    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", NEWSDESK_SUBMISSIONS_ADDRESS)
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = NEWSDESK_TIME_ZONE
+USE_I18N = True
+USE_TZ = True
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+
+# --- Wagtail: its admin is the newsroom ------------------------------------------------
+WAGTAIL_SITE_NAME = f"{NEWSDESK_SITE_NAME} newsroom"
+WAGTAILADMIN_BASE_URL = NEWSDESK_SITE_URL
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
+WAGTAIL_I18N_ENABLED = False
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "newsdesk": {"handlers": ["console"], "level": env_str("NEWSDESK_LOG_LEVEL", "INFO")},
+        "django_tasks_db": {"handlers": ["console"], "level": "WARNING"},
+    },
+}

@@ -1,0 +1,76 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+from pytest_django.fixtures import Settings as SettingsWrapper
+
+from newsdesk.accounts.models import User
+from newsdesk.stories.models import HomePage, SectionPage, StoryPage
+
+from .stories.factories import make_section, make_story
+
+
+@pytest.fixture(autouse=True)
+def data_dirs(settings: SettingsWrapper, tmp_path: Path) -> Path:
+    """Give every test its own output, mail and media folders."""
+    settings.DATA_DIR = tmp_path
+    settings.NEWSDESK_OUTPUT_DIR = tmp_path / "site"
+    settings.NEWSDESK_MAIL_DIR = tmp_path / "mail"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.NEWSDESK_SITE_URL = "https://news.example"
+    return tmp_path
+
+
+@pytest.fixture
+def home(db: None) -> HomePage:
+    """The home page the migrations create."""
+    return HomePage.objects.get()
+
+
+@pytest.fixture
+def section(home: HomePage) -> SectionPage:
+    return make_section(home, title="World", slug="world")
+
+
+@pytest.fixture
+def story_factory(section: SectionPage) -> Callable[..., StoryPage]:
+    """Make a story in the World section; ``live=True`` publishes it."""
+
+    def factory(**kwargs: Any) -> StoryPage:
+        kwargs.setdefault("section", section)
+        return make_story(**kwargs)
+
+    return factory
+
+
+def _user_in(group_name: str | None, username: str) -> User:
+    user = User.objects.create_user(
+        username=username, email=f"{username}@news.example", password="a-long-test-password"
+    )
+    if group_name:
+        user.groups.add(Group.objects.get(name=group_name))
+    return user
+
+
+@pytest.fixture
+def editor(db: None) -> User:
+    """An editor who may accept submissions and publish (Wagtail's Moderators)."""
+    return _user_in("Moderators", "editor")
+
+
+@pytest.fixture
+def writer(db: None) -> User:
+    """A newsroom user who may edit drafts and accept submissions but not publish."""
+    return _user_in("Editors", "writer")
+
+
+@pytest.fixture
+def outsider(db: None) -> User:
+    """A signed-up user with no newsroom role at all."""
+    return _user_in(None, "outsider")
