@@ -72,7 +72,7 @@ class Submission(BaseModel):
         RawMessage, null=True, blank=True, on_delete=models.PROTECT, related_name="submission"
     )
     message_id = models.CharField(max_length=998, blank=True)
-    sender_email = models.EmailField(max_length=320)
+    sender_email = models.EmailField(max_length=320, blank=True)
     sender_name = models.CharField(max_length=200, blank=True)
     headline = models.CharField(max_length=500)
     body_html = models.TextField(help_text="Sanitised HTML.")

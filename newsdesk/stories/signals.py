@@ -1,0 +1,7 @@
+"""Signals the stories app sends; other apps listen, stories never imports them."""
+
+from django.dispatch import Signal
+
+# Sent after commit when a draft story was created from outside copy.
+# Arguments: story (StoryPage), actor (User)
+story_drafted = Signal()
