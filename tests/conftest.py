@@ -51,7 +51,9 @@ def story_factory(section: SectionPage) -> Callable[..., StoryPage]:
 
 def _user_in(group_name: str | None, username: str) -> User:
     user = User.objects.create_user(
-        username=username, email=f"{username}@news.example", password="a-long-test-password"
+        username=username,
+        email=f"{username}@news.example",
+        password="a-long-test-password",
     )
     if group_name:
         user.groups.add(Group.objects.get(name=group_name))

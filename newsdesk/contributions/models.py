@@ -14,7 +14,9 @@ from newsdesk.core.models import BaseModel
 class Contributor(BaseModel):
     """An outside writer, known by the address they send from; they never log in."""
 
-    email = models.EmailField(max_length=320, unique=True, help_text="Stored lower-case.")
+    email = models.EmailField(
+        max_length=320, unique=True, help_text="Stored lower-case."
+    )
     name = models.CharField(max_length=200, blank=True)
     person = models.OneToOneField(
         "stories.Person", on_delete=models.PROTECT, related_name="contributor"
@@ -42,15 +44,21 @@ class RawMessage(BaseModel):
         REJECTED = "rejected", "Nothing to submit"
         FAILED = "failed", "Could not be read (our fault; will be retried)"
 
-    source = models.CharField(max_length=10, choices=Source.choices, default=Source.SMTP)
-    path = models.CharField(max_length=500, unique=True, help_text="Relative to the mail folder.")
+    source = models.CharField(
+        max_length=10, choices=Source.choices, default=Source.SMTP
+    )
+    path = models.CharField(
+        max_length=500, unique=True, help_text="Relative to the mail folder."
+    )
     sha256 = models.CharField(max_length=64, db_index=True)
     size = models.PositiveBigIntegerField()
     received_at = models.DateTimeField(db_index=True)
     envelope_from = models.CharField(max_length=320, blank=True)
     envelope_to = models.TextField(blank=True)
     message_id = models.CharField(max_length=998, blank=True, db_index=True)
-    state = models.CharField(max_length=20, choices=State.choices, default=State.STORED, db_index=True)
+    state = models.CharField(
+        max_length=20, choices=State.choices, default=State.STORED, db_index=True
+    )
     outcome = models.TextField(blank=True, help_text="What happened when it was read.")
 
     class Meta:
@@ -69,7 +77,11 @@ class Submission(BaseModel):
         DECLINED = "declined", "Declined"
 
     raw_message = models.OneToOneField(
-        RawMessage, null=True, blank=True, on_delete=models.PROTECT, related_name="submission"
+        RawMessage,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="submission",
     )
     message_id = models.CharField(max_length=998, blank=True)
     sender_email = models.EmailField(max_length=320, blank=True)
@@ -77,16 +89,32 @@ class Submission(BaseModel):
     headline = models.CharField(max_length=500)
     body_html = models.TextField(help_text="Sanitised HTML.")
     received_at = models.DateTimeField(db_index=True)
-    problems = models.JSONField(default=list, blank=True, help_text="What was odd about what arrived.")
-    state = models.CharField(max_length=20, choices=State.choices, default=State.NEW, db_index=True)
+    problems = models.JSONField(
+        default=list, blank=True, help_text="What was odd about what arrived."
+    )
+    state = models.CharField(
+        max_length=20, choices=State.choices, default=State.NEW, db_index=True
+    )
     contributor = models.ForeignKey(
-        Contributor, null=True, blank=True, on_delete=models.SET_NULL, related_name="submissions"
+        Contributor,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="submissions",
     )
     story = models.ForeignKey(
-        "stories.StoryPage", null=True, blank=True, on_delete=models.SET_NULL, related_name="submissions"
+        "stories.StoryPage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="submissions",
     )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     decided_at = models.DateTimeField(null=True, blank=True)
 
@@ -98,7 +126,9 @@ class Submission(BaseModel):
         constraints: ClassVar[list[Any]] = [
             # The same Message-ID twice is one submission (a resend, a re-polled mailbox).
             models.UniqueConstraint(
-                fields=("message_id",), condition=~Q(message_id=""), name="submission_message_id_once"
+                fields=("message_id",),
+                condition=~Q(message_id=""),
+                name="submission_message_id_once",
             )
         ]
 

@@ -12,5 +12,8 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # A fresh checkout has no var/ yet; SQLite cannot create its file's folder.
         database = settings.DATABASES["default"]
-        if database["ENGINE"].endswith("sqlite3") and str(database["NAME"]) != ":memory:":
+        if (
+            database["ENGINE"].endswith("sqlite3")
+            and str(database["NAME"]) != ":memory:"
+        ):
             Path(database["NAME"]).parent.mkdir(parents=True, exist_ok=True)

@@ -5,4 +5,4 @@ from .base import SECRET_KEY
 
 DEBUG = True
 # A fixed key is fine for a developer's own machine; prod.py refuses to start without one.
-SECRET_KEY = SECRET_KEY or "newsdesk-dev-insecure-key-do-not-use-in-production"  # noqa: S105
+SECRET_KEY = SECRET_KEY or "newsdesk-dev-insecure-key-do-not-use-in-production"

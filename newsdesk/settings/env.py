@@ -18,7 +18,9 @@ def env_str(name: str, default: str) -> str:
     return value or default
 
 
-def env_int(name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
+def env_int(
+    name: str, default: int, *, minimum: int = 0, maximum: int | None = None
+) -> int:
     """Return the variable as a whole number within the given range."""
     raw = os.environ.get(name, "").strip()
     if not raw:

@@ -20,7 +20,18 @@ from newsdesk.core.models import BaseModel
 RTL_LANGUAGES = frozenset({"ar", "fa", "prs", "ps", "ur", "he"})
 
 # The rich-text features an editor gets; the contribution sanitiser keeps the same set.
-BODY_FEATURES = ["h2", "h3", "h4", "bold", "italic", "ol", "ul", "link", "blockquote", "hr"]
+BODY_FEATURES = [
+    "h2",
+    "h3",
+    "h4",
+    "bold",
+    "italic",
+    "ol",
+    "ul",
+    "link",
+    "blockquote",
+    "hr",
+]
 
 
 class Person(BaseModel, index.Indexed):
@@ -33,7 +44,9 @@ class Person(BaseModel, index.Indexed):
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CONTRIBUTOR)
+    kind = models.CharField(
+        max_length=20, choices=Kind.choices, default=Kind.CONTRIBUTOR
+    )
     bio = models.TextField(blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -90,7 +103,9 @@ class HomePage(Page):
     class Meta:
         verbose_name = "home page"
 
-    def get_context(self, request: HttpRequest | None = None, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    def get_context(
+        self, request: HttpRequest | None = None, *args: Any, **kwargs: Any
+    ) -> dict[str, Any]:
         from .selectors import home_context
 
         context = super().get_context(request, *args, **kwargs)  # type: ignore[arg-type]  # Wagtail accepts None when rendering outside a request
@@ -101,16 +116,23 @@ class HomePage(Page):
 class SectionPage(Page):
     """A section of the site (Politics, Business ...) holding its stories."""
 
-    description = models.TextField(blank=True, help_text="One or two sentences shown on the section front.")
+    description = models.TextField(
+        blank=True, help_text="One or two sentences shown on the section front."
+    )
 
-    content_panels: ClassVar[list[Any]] = [*Page.content_panels, FieldPanel("description")]
+    content_panels: ClassVar[list[Any]] = [
+        *Page.content_panels,
+        FieldPanel("description"),
+    ]
     parent_page_types: ClassVar[list[str]] = ["stories.HomePage"]
     subpage_types: ClassVar[list[str]] = ["stories.StoryPage"]
 
     class Meta:
         verbose_name = "section"
 
-    def get_context(self, request: HttpRequest | None = None, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    def get_context(
+        self, request: HttpRequest | None = None, *args: Any, **kwargs: Any
+    ) -> dict[str, Any]:
         from .selectors import section_context
 
         context = super().get_context(request, *args, **kwargs)  # type: ignore[arg-type]  # Wagtail accepts None when rendering outside a request
@@ -133,13 +155,21 @@ class StoryPage(Page):
         DARI = "prs", "Dari"
         PASHTO = "ps", "Pashto"
 
-    standfirst = models.TextField(blank=True, help_text="The summary under the headline.")
-    dateline = models.CharField(max_length=100, blank=True, help_text="Where the story was filed, e.g. KABUL.")
+    standfirst = models.TextField(
+        blank=True, help_text="The summary under the headline."
+    )
+    dateline = models.CharField(
+        max_length=100, blank=True, help_text="Where the story was filed, e.g. KABUL."
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NEWS)
-    language = models.CharField(max_length=10, choices=Language.choices, default=Language.ENGLISH)
+    language = models.CharField(
+        max_length=10, choices=Language.choices, default=Language.ENGLISH
+    )
     body = RichTextField(features=BODY_FEATURES, blank=True)
     source_credit = models.CharField(
-        max_length=500, blank=True, help_text="Credit for copy that came from elsewhere, shown under the story."
+        max_length=500,
+        blank=True,
+        help_text="Credit for copy that came from elsewhere, shown under the story.",
     )
     source_url = models.URLField(max_length=500, blank=True)
 
@@ -152,7 +182,9 @@ class StoryPage(Page):
         ),
         InlinePanel("authors", heading="Byline", label="Author", min_num=0),
         FieldPanel("body"),
-        MultiFieldPanel([FieldPanel("source_credit"), FieldPanel("source_url")], heading="Source"),
+        MultiFieldPanel(
+            [FieldPanel("source_credit"), FieldPanel("source_url")], heading="Source"
+        ),
     ]
     search_fields: ClassVar[list[Any]] = [
         *Page.search_fields,
@@ -174,7 +206,9 @@ class StoryPage(Page):
     def text_direction(self) -> str:
         return "rtl" if self.language in RTL_LANGUAGES else "ltr"
 
-    def get_context(self, request: HttpRequest | None = None, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    def get_context(
+        self, request: HttpRequest | None = None, *args: Any, **kwargs: Any
+    ) -> dict[str, Any]:
         from .selectors import story_context
 
         context = super().get_context(request, *args, **kwargs)  # type: ignore[arg-type]  # Wagtail accepts None when rendering outside a request
@@ -193,7 +227,9 @@ class StoryAuthor(Orderable):
     class Meta(Orderable.Meta):
         verbose_name = "author"
         constraints: ClassVar[list[Any]] = [
-            models.UniqueConstraint(fields=("story", "person"), name="story_author_once")
+            models.UniqueConstraint(
+                fields=("story", "person"), name="story_author_once"
+            )
         ]
 
     def __str__(self) -> str:
@@ -208,10 +244,16 @@ class StoryEvent(BaseModel):
         PUBLISHED = "published", "Published"
         UNPUBLISHED = "unpublished", "Unpublished"
 
-    story = models.ForeignKey(StoryPage, on_delete=models.CASCADE, related_name="events")
+    story = models.ForeignKey(
+        StoryPage, on_delete=models.CASCADE, related_name="events"
+    )
     kind = models.CharField(max_length=30, choices=Kind.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     note = models.TextField(blank=True)
 

@@ -24,7 +24,9 @@ HEADLINE_MAX = 255  # Wagtail's page title length
 def _unique_child_slug(section: SectionPage, headline: str) -> str:
     base = slugify(headline, allow_unicode=True)[:80].strip("-") or "story"
     taken = set(
-        section.get_children().filter(slug__startswith=base).values_list("slug", flat=True)
+        section.get_children()
+        .filter(slug__startswith=base)
+        .values_list("slug", flat=True)
     )
     slug, n = base, 1
     while slug in taken:
@@ -51,7 +53,9 @@ def story_create_draft(
     if not headline:
         raise StoryValidationError("A story needs a headline.")
     if not section.permissions_for_user(by).can_add_subpage():
-        raise PermissionDeniedError(f"You may not add stories to the {section.title} section.")
+        raise PermissionDeniedError(
+            f"You may not add stories to the {section.title} section."
+        )
     story = StoryPage(
         title=headline[:HEADLINE_MAX],
         slug=_unique_child_slug(section, headline),
@@ -68,8 +72,12 @@ def story_create_draft(
         for order, person in enumerate(dict.fromkeys(authors))
     )
     story.save_revision(user=by, log_action=True)
-    StoryEvent.objects.create(story=story, kind=StoryEvent.Kind.ACCEPTED, actor=by, note=note)
-    transaction.on_commit(lambda: story_drafted.send(sender=StoryPage, story=story, actor=by))
+    StoryEvent.objects.create(
+        story=story, kind=StoryEvent.Kind.ACCEPTED, actor=by, note=note
+    )
+    transaction.on_commit(
+        lambda: story_drafted.send(sender=StoryPage, story=story, actor=by)
+    )
     return story
 
 
@@ -80,13 +88,17 @@ def story_publish(*, story: StoryPage, by: User) -> Revision:
         raise PermissionDeniedError(f"You may not publish “{story.title}”.")
     story = StoryPage.objects.select_for_update().get(pk=story.pk)
     if story.live and not story.has_unpublished_changes:
-        raise StoryStateError(f"“{story.title}” is already published and has no new changes.")
+        raise StoryStateError(
+            f"“{story.title}” is already published and has no new changes."
+        )
     revision = story.get_latest_revision()
     draft = revision.as_object() if revision else story
     if not draft.title.strip():
         raise StoryValidationError("A story needs a headline before it is published.")
     if not draft.authors.exists():
-        raise StoryValidationError(f"“{draft.title}” needs a byline before it is published.")
+        raise StoryValidationError(
+            f"“{draft.title}” needs a byline before it is published."
+        )
     if revision is None:
         revision = story.save_revision(user=by)
     revision.publish(user=by)
@@ -103,5 +115,7 @@ def story_unpublish(*, story: StoryPage, by: User, note: str = "") -> StoryPage:
     if not story.permissions_for_user(by).can_unpublish():
         raise PermissionDeniedError(f"You may not unpublish “{story.title}”.")
     story.unpublish(user=by)
-    StoryEvent.objects.create(story=story, kind=StoryEvent.Kind.UNPUBLISHED, actor=by, note=note)
+    StoryEvent.objects.create(
+        story=story, kind=StoryEvent.Kind.UNPUBLISHED, actor=by, note=note
+    )
     return story

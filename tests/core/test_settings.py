@@ -29,14 +29,24 @@ def test_set_variables_are_read_and_typed(monkeypatch: pytest.MonkeyPatch) -> No
     assert env_int("NEWSDESK_PORT", 1) == 2526
     assert env_bool("NEWSDESK_FLAG", True) is False
     assert env_list("NEWSDESK_HOSTS", []) == ["a.example", "b.example"]
-    assert env_path("NEWSDESK_DIR", Path("/x"), base=Path("/srv/newsdesk")) == Path("/srv/newsdesk/data")
+    assert env_path("NEWSDESK_DIR", Path("/x"), base=Path("/srv/newsdesk")) == Path(
+        "/srv/newsdesk/data"
+    )
 
 
 @pytest.mark.parametrize(
     ("value", "reader", "message"),
     [
-        ("eighty", lambda: env_int("NEWSDESK_PORT", 1), "NEWSDESK_PORT='eighty' is not a whole number"),
-        ("70000", lambda: env_int("NEWSDESK_PORT", 1, maximum=65535), "must be at least 0 and at most 65535"),
+        (
+            "eighty",
+            lambda: env_int("NEWSDESK_PORT", 1),
+            "NEWSDESK_PORT='eighty' is not a whole number",
+        ),
+        (
+            "70000",
+            lambda: env_int("NEWSDESK_PORT", 1, maximum=65535),
+            "must be at least 0 and at most 65535",
+        ),
         ("maybe", lambda: env_bool("NEWSDESK_PORT", True), "is not a boolean"),
     ],
 )

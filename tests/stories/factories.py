@@ -34,7 +34,9 @@ def make_story(
 ) -> StoryPage:
     """Create a draft story (a revision, not live) or, with ``live=True``, publish it."""
     n = next(_numbers)
-    story = StoryPage(title=title or f"Story number {n}", body=body, live=False, **fields)
+    story = StoryPage(
+        title=title or f"Story number {n}", body=body, live=False, **fields
+    )
     section.add_child(instance=story)
     for order, person in enumerate(authors if authors is not None else [make_person()]):
         StoryAuthor.objects.create(story=story, person=person, sort_order=order)

@@ -23,7 +23,11 @@ def test_create_draft_makes_an_unpublished_story_with_byline_and_revision(
     person = make_person(name="Farida Noori")
 
     story = story_create_draft(
-        section=section, headline="  Floods  reach Kabul ", body="<p>Water.</p>", authors=[person], by=editor
+        section=section,
+        headline="  Floods  reach Kabul ",
+        body="<p>Water.</p>",
+        authors=[person],
+        by=editor,
     )
 
     assert story.title == "Floods reach Kabul"
@@ -35,29 +39,45 @@ def test_create_draft_makes_an_unpublished_story_with_byline_and_revision(
     assert story.events.get().kind == StoryEvent.Kind.ACCEPTED
 
 
-def test_create_draft_gives_each_story_in_a_section_its_own_slug(section: SectionPage, editor: User) -> None:
+def test_create_draft_gives_each_story_in_a_section_its_own_slug(
+    section: SectionPage, editor: User
+) -> None:
     person = make_person()
-    first = story_create_draft(section=section, headline="Same", body="", authors=[person], by=editor)
-    second = story_create_draft(section=section, headline="Same", body="", authors=[person], by=editor)
+    first = story_create_draft(
+        section=section, headline="Same", body="", authors=[person], by=editor
+    )
+    second = story_create_draft(
+        section=section, headline="Same", body="", authors=[person], by=editor
+    )
 
     assert (first.slug, second.slug) == ("same", "same-2")
 
 
-def test_create_draft_refuses_an_empty_headline(section: SectionPage, editor: User) -> None:
+def test_create_draft_refuses_an_empty_headline(
+    section: SectionPage, editor: User
+) -> None:
     with pytest.raises(StoryValidationError):
-        story_create_draft(section=section, headline="  ", body="", authors=[], by=editor)
+        story_create_draft(
+            section=section, headline="  ", body="", authors=[], by=editor
+        )
 
     assert not StoryPage.objects.exists()
 
 
-def test_create_draft_refuses_someone_without_a_newsroom_role(section: SectionPage, outsider: User) -> None:
+def test_create_draft_refuses_someone_without_a_newsroom_role(
+    section: SectionPage, outsider: User
+) -> None:
     with pytest.raises(PermissionDeniedError):
-        story_create_draft(section=section, headline="Hello", body="", authors=[], by=outsider)
+        story_create_draft(
+            section=section, headline="Hello", body="", authors=[], by=outsider
+        )
 
     assert not StoryPage.objects.exists()
 
 
-def test_publish_makes_the_latest_revision_live(story_factory: StoryFactory, editor: User) -> None:
+def test_publish_makes_the_latest_revision_live(
+    story_factory: StoryFactory, editor: User
+) -> None:
     story = story_factory(title="Budget passes")
 
     story_publish(story=story, by=editor)
@@ -68,7 +88,9 @@ def test_publish_makes_the_latest_revision_live(story_factory: StoryFactory, edi
     assert story.events.filter(kind=StoryEvent.Kind.PUBLISHED, actor=editor).exists()
 
 
-def test_publish_publishes_the_edited_draft_of_a_live_story(story_factory: StoryFactory, editor: User) -> None:
+def test_publish_publishes_the_edited_draft_of_a_live_story(
+    story_factory: StoryFactory, editor: User
+) -> None:
     story = story_factory(title="Old headline", live=True)
     story.title = "New headline"
     story.save_revision(user=editor)
@@ -79,7 +101,9 @@ def test_publish_publishes_the_edited_draft_of_a_live_story(story_factory: Story
     assert (story.title, story.has_unpublished_changes) == ("New headline", False)
 
 
-def test_publish_is_refused_to_a_writer_without_publish_rights(story_factory: StoryFactory, writer: User) -> None:
+def test_publish_is_refused_to_a_writer_without_publish_rights(
+    story_factory: StoryFactory, writer: User
+) -> None:
     story = story_factory()
 
     with pytest.raises(PermissionDeniedError):
@@ -98,7 +122,9 @@ def test_publish_is_refused_for_a_story_already_live_without_changes(
         story_publish(story=story, by=editor)
 
 
-def test_publish_is_refused_for_a_story_without_byline(story_factory: StoryFactory, editor: User) -> None:
+def test_publish_is_refused_for_a_story_without_byline(
+    story_factory: StoryFactory, editor: User
+) -> None:
     story = story_factory(authors=[])
 
     with pytest.raises(StoryValidationError, match="byline"):
@@ -108,7 +134,9 @@ def test_publish_is_refused_for_a_story_without_byline(story_factory: StoryFacto
     assert not story.live
 
 
-def test_unpublish_takes_a_live_story_off_and_keeps_its_draft(story_factory: StoryFactory, editor: User) -> None:
+def test_unpublish_takes_a_live_story_off_and_keeps_its_draft(
+    story_factory: StoryFactory, editor: User
+) -> None:
     story = story_factory(live=True)
 
     story_unpublish(story=story, by=editor, note="Legal asked")
@@ -119,14 +147,18 @@ def test_unpublish_takes_a_live_story_off_and_keeps_its_draft(story_factory: Sto
     assert story.events.get(kind=StoryEvent.Kind.UNPUBLISHED).note == "Legal asked"
 
 
-def test_unpublish_is_refused_for_a_draft(story_factory: StoryFactory, editor: User) -> None:
+def test_unpublish_is_refused_for_a_draft(
+    story_factory: StoryFactory, editor: User
+) -> None:
     story = story_factory()
 
     with pytest.raises(StoryStateError):
         story_unpublish(story=story, by=editor)
 
 
-def test_unpublish_is_refused_to_a_writer(story_factory: StoryFactory, writer: User) -> None:
+def test_unpublish_is_refused_to_a_writer(
+    story_factory: StoryFactory, writer: User
+) -> None:
     story = story_factory(live=True)
 
     with pytest.raises(PermissionDeniedError):
