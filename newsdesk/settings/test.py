@@ -18,3 +18,5 @@ STORAGES = {
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Tests never run collectstatic; look files up per request instead of scanning at start.
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,231 @@
+"""Every write for contributions: read stored mail into submissions, accept them."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from newsdesk.core.errors import PermissionDeniedError
+from newsdesk.stories.models import Person, SectionPage, StoryPage
+from newsdesk.stories.services import story_create_draft
+
+from .errors import RawMessageError, SubmissionStateError
+from .models import Contributor, RawMessage, Submission
+from .parsing import ParsedMessage, parse_message
+from .signals import submission_received
+
+if TYPE_CHECKING:
+    from newsdesk.accounts.models import User
+
+logger = logging.getLogger(__name__)
+
+HEADLINE_FALLBACK_LENGTH = 120
+
+
+def raw_message_path(raw: RawMessage) -> Path:
+    """Return where the raw message's file lives."""
+    return Path(settings.NEWSDESK_MAIL_DIR) / raw.path
+
+
+def raw_message_read(*, raw: RawMessage) -> bytes:
+    """Return the bytes of a stored raw message."""
+    path = raw_message_path(raw)
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise RawMessageError(
+            f"Raw message #{raw.pk} cannot be read from {path}: {exc}"
+        ) from exc
+
+
+def _headline_for(parsed: ParsedMessage) -> str:
+    if parsed.subject:
+        return parsed.subject[:500]
+    first_line = next(
+        (line.strip() for line in parsed.body_text.splitlines() if line.strip()), ""
+    )
+    if first_line:
+        short = first_line[:HEADLINE_FALLBACK_LENGTH]
+        return (
+            short
+            if len(first_line) <= HEADLINE_FALLBACK_LENGTH
+            else short.rstrip() + "…"
+        )
+    return f"Untitled submission from {parsed.sender_name or parsed.sender_email or 'an unknown sender'}"
+
+
+def raw_message_parse(*, raw: RawMessage) -> Submission | None:
+    """Read a stored raw message into a submission; running it again changes nothing.
+
+    Returns the submission (an earlier one for a duplicate Message-ID), or None when
+    the message holds nothing to submit or could not be read.
+    """
+    if raw.state in (RawMessage.State.PARSED, RawMessage.State.DUPLICATE):
+        return Submission.objects.filter(raw_message=raw).first() or (
+            Submission.objects.filter(message_id=raw.message_id).first()
+            if raw.message_id
+            else None
+        )
+    if raw.state == RawMessage.State.REJECTED:
+        return None
+    try:
+        data = raw_message_read(raw=raw)
+        parsed = parse_message(data)
+    except Exception as exc:
+        # Our fault, not the sender's: keep the raw message, log, let a later sweep retry.
+        logger.exception("Could not read raw message #%s", raw.pk)
+        RawMessage.objects.filter(pk=raw.pk).update(
+            state=RawMessage.State.FAILED, outcome=f"Could not be read: {exc}"
+        )
+        return None
+    if not parsed.body_text.strip() and not parsed.body_html.strip():
+        RawMessage.objects.filter(pk=raw.pk).update(
+            state=RawMessage.State.REJECTED,
+            outcome="The message had no text, so there was nothing for an editor to read.",
+        )
+        return None
+    return submission_receive(parsed=parsed, raw=raw)
+
+
+def submission_receive(
+    *,
+    parsed: ParsedMessage,
+    raw: RawMessage | None,
+    received_at: datetime | None = None,
+) -> Submission:
+    """Put a parsed contribution in the incoming queue; one submission per Message-ID."""
+    received = received_at or (raw.received_at if raw else timezone.now())
+    sender_email = parsed.sender_email or (raw.envelope_from.lower() if raw else "")
+    problems = list(parsed.problems)
+    if not sender_email:
+        problems.append("The message had no sender address.")
+    try:
+        with transaction.atomic():
+            if parsed.message_id:
+                existing = Submission.objects.filter(
+                    message_id=parsed.message_id
+                ).first()
+                if existing is not None:
+                    _mark_duplicate(raw, existing)
+                    return existing
+            submission = Submission.objects.create(
+                raw_message=raw,
+                message_id=parsed.message_id,
+                sender_email=sender_email,
+                sender_name=parsed.sender_name,
+                headline=_headline_for(parsed),
+                body_html=parsed.body_html,
+                received_at=received,
+                problems=problems,
+                contributor=Contributor.objects.filter(email=sender_email).first()
+                if sender_email
+                else None,
+            )
+            if raw is not None:
+                RawMessage.objects.filter(pk=raw.pk).update(
+                    state=RawMessage.State.PARSED,
+                    message_id=parsed.message_id,
+                    outcome=f"Submission #{submission.pk}",
+                )
+            transaction.on_commit(
+                lambda: submission_received.send(
+                    sender=Submission, submission=submission
+                )
+            )
+            return submission
+    except IntegrityError:
+        # Another process stored the same Message-ID between our check and insert.
+        existing = Submission.objects.get(message_id=parsed.message_id)
+        _mark_duplicate(raw, existing)
+        return existing
+
+
+def _mark_duplicate(raw: RawMessage | None, existing: Submission) -> None:
+    if raw is not None and existing.raw_message_id != raw.pk:
+        RawMessage.objects.filter(pk=raw.pk).update(
+            state=RawMessage.State.DUPLICATE,
+            outcome=f"Same Message-ID as submission #{existing.pk}",
+        )
+
+
+def contributor_get_or_create(*, email: str, name: str) -> Contributor:
+    """Return the contributor who writes from this address, creating their profile once."""
+    email = email.strip().lower()
+    contributor = (
+        Contributor.objects.select_related("person").filter(email=email).first()
+    )
+    if contributor is not None:
+        if name and not contributor.name:
+            contributor.name = name
+            contributor.save(update_fields=["name", "updated_at"])
+        return contributor
+    display = name or email.split("@", 1)[0]
+    person = Person.objects.create(name=display, kind=Person.Kind.CONTRIBUTOR)
+    return Contributor.objects.create(email=email, name=name, person=person)
+
+
+@transaction.atomic
+def submission_accept(
+    *, submission: Submission, section: SectionPage, by: User
+) -> StoryPage:
+    """Turn a new submission into a draft story in a section, bylined to its sender."""
+    if not by.has_perm("contributions.accept_submission"):
+        raise PermissionDeniedError("You may not accept submissions.")
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    if submission.state != Submission.State.NEW:
+        raise SubmissionStateError(
+            f"Submission #{submission.pk} was already {submission.get_state_display().lower()}."
+        )
+    if submission.sender_email:
+        contributor = contributor_get_or_create(
+            email=submission.sender_email, name=submission.sender_name
+        )
+        byline = contributor.person
+    else:
+        contributor = None
+        byline = Person.objects.create(
+            name=submission.sender_name or "Unknown contributor",
+            kind=Person.Kind.CONTRIBUTOR,
+        )
+    story = story_create_draft(
+        section=section,
+        headline=submission.headline,
+        body=submission.body_html,
+        authors=[byline],
+        by=by,
+        note=f"From submission #{submission.pk}",
+    )
+    submission.state = Submission.State.ACCEPTED
+    submission.story = story
+    submission.contributor = contributor
+    submission.decided_by = by
+    submission.decided_at = timezone.now()
+    submission.save(
+        update_fields=[
+            "state",
+            "story",
+            "contributor",
+            "decided_by",
+            "decided_at",
+            "updated_at",
+        ]
+    )
+    return story
+
+
+def raw_messages_parse_pending() -> int:
+    """Parse every stored raw message that has no submission yet; return how many."""
+    count = 0
+    pending = RawMessage.objects.filter(
+        state__in=(RawMessage.State.STORED, RawMessage.State.FAILED)
+    ).order_by("received_at", "pk")
+    for raw in pending.iterator():
+        raw_message_parse(raw=raw)
+        count += 1
+    return count

@@ -1,0 +1,13 @@
+"""Newsroom URLs of the incoming queue (mounted under the Wagtail admin)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "contributions"
+
+urlpatterns = [
+    path("", views.SubmissionIndexView.as_view(), name="index"),
+    path("<int:pk>/", views.SubmissionDetailView.as_view(), name="detail"),
+    path("<int:pk>/raw/", views.RawMessageDownloadView.as_view(), name="raw"),
+]

@@ -1,0 +1,128 @@
+"""The newsroom's incoming queue: list, read and accept submissions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+)
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.generic import TemplateView, View
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from newsdesk.core.errors import NewsdeskError
+
+from .forms import AcceptSubmissionForm
+from .models import Submission
+from .selectors import submission_list
+from .services import raw_message_path, submission_accept
+
+
+class SubmissionIndexView(
+    PermissionRequiredMixin, WagtailAdminTemplateMixin, TemplateView
+):
+    """The incoming queue, newest first; tabs for accepted and declined ones."""
+
+    permission_required = "contributions.view_submission"
+    template_name = "contributions/submission_index.html"
+    page_title = "Incoming"
+    header_icon = "mail"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        state = self.request.GET.get("state", Submission.State.NEW)
+        if state not in Submission.State.values:
+            state = Submission.State.NEW
+        context.update(
+            state=state,
+            states=Submission.State.choices,
+            submissions=submission_list(state=state)[:200],
+        )
+        return context
+
+
+class SubmissionDetailView(
+    PermissionRequiredMixin, WagtailAdminTemplateMixin, TemplateView
+):
+    """One submission as it arrived, with the form to accept it."""
+
+    permission_required = "contributions.view_submission"
+    template_name = "contributions/submission_detail.html"
+    header_icon = "mail"
+
+    def dispatch(
+        self, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        self.submission = get_object_or_404(
+            Submission.objects.select_related("raw_message", "story", "contributor"),
+            pk=kwargs["pk"],
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_title(self) -> str:
+        return self.submission.headline
+
+    def get_breadcrumbs_items(self) -> list[dict[str, str]]:
+        return [
+            *super().get_breadcrumbs_items(),
+            {"url": reverse("contributions:index"), "label": "Incoming"},
+            {"url": "", "label": f"#{self.submission.pk}"},
+        ]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(
+            submission=self.submission,
+            form=kwargs.get("form") or AcceptSubmissionForm(),
+            can_accept=self.request.user.has_perm("contributions.accept_submission")
+            and self.submission.state == Submission.State.NEW,
+        )
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = AcceptSubmissionForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        try:
+            story = submission_accept(
+                submission=self.submission,
+                section=form.cleaned_data["section"],
+                by=request.user,  # type: ignore[arg-type]  # signed in: PermissionRequiredMixin
+            )
+        except NewsdeskError as exc:
+            messages.error(request, str(exc))
+            return redirect("contributions:detail", pk=self.submission.pk)
+        messages.success(
+            request, f"Accepted into {form.cleaned_data['section'].title} as a draft."
+        )
+        return redirect("wagtailadmin_pages:edit", story.pk)
+
+
+class RawMessageDownloadView(PermissionRequiredMixin, View):
+    """The message exactly as it arrived, as a .eml file."""
+
+    permission_required = "contributions.view_submission"
+
+    def get(self, request: HttpRequest, pk: int) -> FileResponse:
+        submission = get_object_or_404(
+            Submission.objects.select_related("raw_message"), pk=pk
+        )
+        if submission.raw_message is None:
+            raise Http404("This submission did not arrive by email.")
+        path = raw_message_path(submission.raw_message)
+        if not path.exists():
+            raise Http404("The stored message file is missing.")
+        return FileResponse(
+            path.open("rb"),
+            as_attachment=True,
+            filename=f"submission-{submission.pk}.eml",
+            content_type="message/rfc822",
+        )
