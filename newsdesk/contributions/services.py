@@ -17,7 +17,7 @@ from newsdesk.stories.services import story_create_draft
 
 from .errors import RawMessageError, SubmissionStateError
 from .models import Contributor, RawMessage, Submission
-from .parsing import ParsedMessage, parse_message
+from .parsing import UNREADABLE, ParsedMessage, parse_message
 from .signals import submission_received
 
 if TYPE_CHECKING:
@@ -82,6 +82,12 @@ def raw_message_parse(*, raw: RawMessage) -> Submission | None:
         logger.exception("Could not read raw message #%s", raw.pk)
         RawMessage.objects.filter(pk=raw.pk).update(
             state=RawMessage.State.FAILED, outcome=f"Could not be read: {exc}"
+        )
+        return None
+    if UNREADABLE in parsed.problems:
+        # The parser met a bug of ours, not a fault of the sender: retry later.
+        RawMessage.objects.filter(pk=raw.pk).update(
+            state=RawMessage.State.FAILED, outcome=UNREADABLE
         )
         return None
     if not parsed.body_text.strip() and not parsed.body_html.strip():

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from newsdesk.contributions.parsing import ParsedMessage
 
 from newsdesk.accounts.models import User
 from newsdesk.contributions.errors import SubmissionStateError
 from newsdesk.contributions.models import Contributor, RawMessage, Submission
+from newsdesk.contributions.parsing import ParsedMessage
 from newsdesk.contributions.services import (
     raw_message_parse,
     raw_messages_parse_pending,
@@ -217,3 +217,22 @@ def test_accept_is_refused_for_a_submission_already_accepted(
         submission_accept(submission=submission, section=section, by=editor)
 
     assert StoryPage.objects.count() == 1
+
+
+def test_parse_marks_a_parser_fault_as_ours_to_retry(
+    db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = stored_raw(PLAIN)
+
+    def fault(*args: object) -> None:
+        raise AttributeError("a bug in the parser")
+
+    # Fault injection: a bug inside the parser must not be blamed on the sender.
+    monkeypatch.setattr("newsdesk.contributions.parsing._parse", fault)
+    assert raw_message_parse(raw=raw) is None
+
+    raw.refresh_from_db()
+    assert raw.state == RawMessage.State.FAILED
+    monkeypatch.undo()
+    assert raw_messages_parse_pending() == 1
+    assert Submission.objects.get().raw_message == raw
