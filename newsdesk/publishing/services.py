@@ -1,0 +1,401 @@
+"""Write the reader site into the output folder: one story's pages, or all of it.
+
+Publishing a story touches a fixed number of files (its page, the home page, its
+section front, the archive page it falls on and the feed), never the whole archive:
+archive pages are numbered from the oldest story, so adding a story changes only the
+last one.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connections
+
+from newsdesk.stories.models import SectionPage, StoryPage
+from newsdesk.stories.selectors import (
+    FEED_PATH,
+    SiteInfo,
+    archive_page_count,
+    archive_path,
+    home_get,
+    public_path,
+    section_list_live,
+    section_map,
+    section_of,
+    site_info,
+    story_count_older,
+    story_list_live,
+)
+
+from . import renderer
+from .feeds import render_feed
+from .output import (
+    INDEX,
+    TEMP_SUFFIX,
+    flush_to_disk,
+    output_path,
+    output_root,
+    remove_file,
+    write_file,
+)
+
+logger = logging.getLogger(__name__)
+
+NOT_FOUND_PATH = "/404.html"
+ARCHIVE_FOLDER = "archive"
+# Below this many stories a rebuild renders in this process: starting workers costs
+# more than it saves.
+PARALLEL_MIN_STORIES = 400
+STORIES_PER_TASK = 100
+# A temporary file older than this was left by a writer that died.
+STALE_TEMP_SECONDS = 600
+
+Progress = Callable[[int, int], None]
+
+
+def _write(reader_path: str, content: bytes) -> Path:
+    return write_file(output_path(reader_path), content)
+
+
+def _rebuild_write(reader_path: str, content: bytes) -> Path:
+    return write_file(
+        output_path(reader_path), content, durable=False, skip_unchanged=True
+    )
+
+
+def _write_home(site: SiteInfo) -> list[Path]:
+    home = home_get()
+    if home is None or not home.live:
+        return []
+    return [_write("/", renderer.render_home(home=home, site=site))]
+
+
+def _write_section_front(section: SectionPage, site: SiteInfo) -> Path:
+    content = renderer.render_section_front(section=section, site=site)
+    return _write(public_path(section), content)
+
+
+def _write_archive(section: SectionPage, number: int, site: SiteInfo) -> Path:
+    content = renderer.render_section_archive(section=section, number=number, site=site)
+    return _write(archive_path(public_path(section), number), content)
+
+
+def _write_feed() -> Path:
+    return _write(FEED_PATH, render_feed())
+
+
+def _archive_position(story: StoryPage, section: SectionPage) -> tuple[int, int, int]:
+    """Return (page number, place on that page from 0, number of pages)."""
+    size = settings.NEWSDESK_ARCHIVE_PAGE_SIZE
+    older = story_count_older(story=story, section=section)
+    total = story_list_live(section=section).count()
+    return older // size + 1, older % size, archive_page_count(total=total)
+
+
+def _remove_archive_pages_after(section: SectionPage, last: int) -> list[Path]:
+    folder = output_path(public_path(section)).parent / ARCHIVE_FOLDER
+    if not folder.is_dir():
+        return []
+    removed = []
+    for child in folder.iterdir():
+        if child.name.isdigit() and int(child.name) > last:
+            page = child / INDEX
+            if remove_file(page):
+                removed.append(page)
+    return removed
+
+
+def site_publish_story(*, story: StoryPage) -> list[Path]:
+    """Write a live story's page and the pages listing it; return the files written.
+
+    Those are the story page, the home page, its section front, the archive page it
+    falls on (and the one before, when it opens a new page, for its "newer" link)
+    and the RSS feed. A story no longer live is left alone.
+    """
+    live = story_list_live().filter(pk=story.pk).first()
+    if live is None:
+        return []
+    site = site_info()
+    sections = section_map()
+    section = section_of(live, sections)
+    written = [
+        _write(
+            public_path(live),
+            renderer.render_story(story=live, site=site, sections=sections),
+        ),
+        *_write_home(site),
+    ]
+    if section is not None and section.live:
+        written.append(_write_section_front(section, site))
+        number, place, last = _archive_position(live, section)
+        written.append(_write_archive(section, number, site))
+        if number == last and number > 1 and place == 0:
+            written.append(_write_archive(section, number - 1, site))
+    written.append(_write_feed())
+    return written
+
+
+def site_unpublish_story(*, story: StoryPage, path: str) -> list[Path]:
+    """Remove a story's page from the site and rewrite the pages that listed it.
+
+    ``path`` is the story's reader path when it was unpublished. The archive pages
+    from the one it was on to the last are rewritten (the stories after it move up
+    one place). Returns the files written and removed.
+    """
+    if StoryPage.objects.filter(pk=story.pk, live=True).exists():
+        return []  # published again before this ran: the publisher has it
+    story_file = output_path(path)
+    changed = [story_file] if remove_file(story_file) else []
+    site = site_info()
+    changed += _write_home(site)
+    section = section_of(story)
+    if section is not None and section.live:
+        changed.append(_write_section_front(section, site))
+        number, _, last = _archive_position(story, section)
+        for page in range(min(number, last), last + 1) if last else ():
+            changed.append(_write_archive(section, page, site))
+        changed += _remove_archive_pages_after(section, last)
+    changed.append(_write_feed())
+    return changed
+
+
+def site_publish_section(*, section: SectionPage) -> list[Path]:
+    """Rewrite the home page and a section's front after the section was published."""
+    site = site_info()
+    written = _write_home(site)
+    section = SectionPage.objects.get(pk=section.pk)
+    if section.live:
+        written.append(_write_section_front(section, site))
+    return written
+
+
+def site_publish_home() -> list[Path]:
+    """Rewrite the home page."""
+    return _write_home(site_info())
+
+
+def site_unpublish_section(*, section: SectionPage, path: str) -> list[Path]:
+    """Remove a section's front and archive pages and rewrite the home page."""
+    front = output_path(path)
+    removed = [front] if remove_file(front) else []
+    removed += _remove_archive_pages_after(section, 0)
+    return removed + _write_home(site_info())
+
+
+def site_remove_page(*, path: str) -> list[Path]:
+    """Remove the file of a reader path (a story that moved to a new slug)."""
+    page = output_path(path)
+    return [page] if remove_file(page) else []
+
+
+# --- full rebuild --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _StoryBatch:
+    """What every story page of a rebuild needs, shared with worker processes."""
+
+    stories: Sequence[StoryPage]
+    site: SiteInfo
+    sections: Mapping[str, SectionPage]
+
+
+# Set before worker processes fork, so they inherit the stories instead of being sent
+# them; read by _write_story_range in the workers.
+_batch: _StoryBatch | None = None
+# Database connections a worker inherited: kept referenced so that they are never
+# closed from the worker (that would close the parent's connection to the server).
+_inherited_connections: list[Any] = []
+
+
+def _write_story_range_of(batch: _StoryBatch, start: int, stop: int) -> list[Path]:
+    return [
+        _rebuild_write(
+            public_path(story),
+            renderer.render_story(
+                story=story, site=batch.site, sections=batch.sections
+            ),
+        )
+        for story in batch.stories[start:stop]
+    ]
+
+
+def _write_story_range(start: int, stop: int) -> list[str]:
+    """Write stories ``start:stop`` of the inherited batch (in a worker process)."""
+    assert _batch is not None  # noqa: S101 (set before the pool starts)
+    return [str(path) for path in _write_story_range_of(_batch, start, stop)]
+
+
+def _forget_parent_connections() -> None:
+    for connection in connections.all(initialized_only=True):
+        if connection.connection is not None:
+            _inherited_connections.append(connection.connection)
+            connection.connection = None
+
+
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # the CPUs this process may run on
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
+
+
+def _ranges(count: int, step: int) -> Iterator[tuple[int, int]]:
+    for start in range(0, count, step):
+        yield start, min(start + step, count)
+
+
+def _write_stories(
+    batch: _StoryBatch, *, workers: int, tick: Callable[[int], None]
+) -> list[Path]:
+    global _batch
+    count = len(batch.stories)
+    if workers <= 1:
+        written = []
+        for start, stop in _ranges(count, 1):
+            written += _write_story_range_of(batch, start, stop)
+            tick(stop - start)
+        return written
+    if not any(c.in_atomic_block for c in connections.all(initialized_only=True)):
+        # A forked worker must not share the parent's socket or SQLite handle; each
+        # opens its own connection if a rich-text link makes it query.
+        connections.close_all()
+    _batch = batch
+    paths: list[Path] = []
+    try:
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_forget_parent_connections,
+        ) as pool:
+            futures = [
+                pool.submit(_write_story_range, start, stop)
+                for start, stop in _ranges(count, STORIES_PER_TASK)
+            ]
+            for future in as_completed(futures):
+                done = future.result()
+                paths += [Path(p) for p in done]
+                tick(len(done))
+    finally:
+        _batch = None
+    return paths
+
+
+def _remove_stale(root: Path, keep: set[Path], *, older_than: float) -> list[Path]:
+    """Remove pages not written by this rebuild and temporary files writers left."""
+    removed = []
+    resolved_root = root.resolve()
+    for folder, _, files in os.walk(root):
+        for name in files:
+            path = Path(folder) / name
+            stale_temp = name.startswith(".") and name.endswith(TEMP_SUFFIX)
+            if name != INDEX and not stale_temp:
+                continue
+            if path in keep:
+                continue
+            try:
+                modified = path.stat().st_mtime
+            except FileNotFoundError:
+                continue
+            # Files changed since the rebuild began belong to a publish that ran
+            # alongside it; temporary files get a grace period for slow writers.
+            limit = older_than - STALE_TEMP_SECONDS if stale_temp else older_than
+            if modified < limit and remove_file(path, root=resolved_root):
+                removed.append(path)
+    return removed
+
+
+def site_rebuild(
+    *, progress: Progress | None = None, workers: int | None = None
+) -> int:
+    """Write every page of the reader site and remove pages no longer live.
+
+    Returns the number of files written. ``progress(done, total)`` is called as
+    files are written. Story pages are rendered on every core (``workers``, by
+    default the number of CPUs when there are many stories).
+    """
+    started = time.time()
+    root = output_root()
+    root.mkdir(parents=True, exist_ok=True)
+    live_sections = list(section_list_live())
+    site = site_info(sections=live_sections)
+    sections = section_map()
+    stories = list(story_list_live())
+    by_section: dict[str, list[StoryPage]] = defaultdict(list)
+    for story in stories:  # newest first, as on the fronts
+        by_section[story.path[: -story.steplen]].append(story)
+
+    pages: list[tuple[str, Callable[[], bytes]]] = []
+    home = home_get()
+    if home is not None and home.live:
+        pages.append(("/", partial(renderer.render_home, home=home, site=site)))
+    for section in live_sections:
+        section_path = public_path(section)
+        newest_first = by_section[section.path]
+        oldest_first = newest_first[::-1]
+        pages.append(
+            (
+                section_path,
+                partial(
+                    renderer.render_section_front,
+                    section=section,
+                    site=site,
+                    stories=newest_first,
+                ),
+            )
+        )
+        for number in range(1, archive_page_count(total=len(oldest_first)) + 1):
+            pages.append(
+                (
+                    archive_path(section_path, number),
+                    partial(
+                        renderer.render_section_archive,
+                        section=section,
+                        number=number,
+                        site=site,
+                        stories=oldest_first,
+                    ),
+                )
+            )
+    pages.append((FEED_PATH, render_feed))
+    pages.append((NOT_FOUND_PATH, partial(renderer.render_not_found, site=site)))
+
+    total = len(pages) + len(stories)
+    done = 0
+
+    def tick(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(done, total)
+
+    written: list[Path] = []
+    for reader_path, render in pages:
+        written.append(_rebuild_write(reader_path, render()))
+        tick(1)
+    if workers is None:
+        many = len(stories) >= PARALLEL_MIN_STORIES
+        workers = _usable_cpus() if many else 1
+    batch = _StoryBatch(stories=stories, site=site, sections=sections)
+    written += _write_stories(batch, workers=workers, tick=tick)
+    flush_to_disk()
+    removed = _remove_stale(root, set(written), older_than=started)
+    logger.info(
+        "Rebuilt the reader site: %d files written, %d removed in %.1f s",
+        len(written),
+        len(removed),
+        time.time() - started,
+    )
+    return len(written)

@@ -1,0 +1,89 @@
+"""Fixtures for the publisher's tests: publish through Wagtail and run what commits."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from pytest_django.fixtures import Settings as SettingsWrapper
+
+from newsdesk.stories.models import StoryPage
+
+OLD = 1_000_000_000  # a time long ago (2001), given to files to see if they change
+
+Publish = Callable[..., StoryPage]
+Unpublish = Callable[[StoryPage], None]
+
+
+def output_files(root: Path | None = None) -> set[str]:
+    """Return every file under the output folder, relative to it."""
+    root = root or Path(settings.NEWSDESK_OUTPUT_DIR)
+    return {
+        str(Path(folder, name).relative_to(root))
+        for folder, _, names in os.walk(root)
+        for name in names
+    }
+
+
+def read(reader_file: str) -> str:
+    """Return a file of the output folder as text."""
+    return (Path(settings.NEWSDESK_OUTPUT_DIR) / reader_file).read_text("utf-8")
+
+
+def age_all_files() -> dict[str, tuple[int, bytes]]:
+    """Set every output file's times long ago; return their times and contents."""
+    root = Path(settings.NEWSDESK_OUTPUT_DIR)
+    state = {}
+    for name in output_files(root):
+        path = root / name
+        os.utime(path, (OLD, OLD))
+        state[name] = (path.stat().st_mtime_ns, path.read_bytes())
+    return state
+
+
+def unchanged_since(state: dict[str, tuple[int, bytes]]) -> set[str]:
+    """Return the files still as ``age_all_files`` left them."""
+    root = Path(settings.NEWSDESK_OUTPUT_DIR)
+    return {
+        name
+        for name, (mtime, content) in state.items()
+        if (root / name).exists()
+        and (root / name).stat().st_mtime_ns == mtime
+        and (root / name).read_bytes() == content
+    }
+
+
+@pytest.fixture
+def publish(
+    story_factory: Callable[..., StoryPage],
+    django_capture_on_commit_callbacks: Any,
+) -> Publish:
+    """Publish a new story through Wagtail and run the after-commit publisher."""
+
+    def make(**kwargs: Any) -> StoryPage:
+        with django_capture_on_commit_callbacks(execute=True):
+            return story_factory(live=True, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def unpublish(django_capture_on_commit_callbacks: Any) -> Unpublish:
+    """Unpublish a story through Wagtail and run the after-commit publisher."""
+
+    def take_down(story: StoryPage) -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            story.unpublish()
+
+    return take_down
+
+
+@pytest.fixture
+def small_pages(settings: SettingsWrapper) -> None:
+    """Two stories on a section front and on each archive page."""
+    settings.NEWSDESK_FRONT_SIZE = 2
+    settings.NEWSDESK_ARCHIVE_PAGE_SIZE = 2

@@ -1,0 +1,172 @@
+"""A full rebuild writes every page of the site and removes what is no longer live."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from newsdesk.publishing.services import site_rebuild
+from newsdesk.stories.models import HomePage, SectionPage, StoryAuthor, StoryPage
+from tests.stories.factories import make_person, make_section
+
+from .conftest import OLD, output_files, read
+
+StoryFactory = Callable[..., StoryPage]
+
+
+def _import_story(section: SectionPage, *, slug: str, day: int) -> StoryPage:
+    """Add a live story the way the demo importer does: no revision at all."""
+    when = datetime(2010, 1, day, tzinfo=UTC)
+    story = StoryPage(
+        title=f"Imported {slug}",
+        slug=slug,
+        live=True,
+        first_published_at=when,
+        last_published_at=when,
+        body="<p>From the archive.</p>",
+        source_credit="Wikinews",
+        source_url="https://en.wikinews.org/wiki/X",
+    )
+    section.add_child(instance=story)
+    StoryAuthor.objects.create(story=story, person=make_person(), sort_order=0)
+    return story
+
+
+@pytest.mark.usefixtures("small_pages")
+def test_rebuild_writes_every_page_of_the_site(
+    home: HomePage, section: SectionPage, story_factory: StoryFactory
+) -> None:
+    sport = make_section(home, title="Sport")
+    for n in range(3):
+        story_factory(live=True, slug=f"w{n}")
+    story_factory(live=True, slug="s0", section=sport)
+    story_factory(live=False, slug="draft")
+
+    count = site_rebuild()
+
+    expected = {
+        "index.html",
+        "404.html",
+        "rss.xml",
+        "world/index.html",
+        "world/archive/1/index.html",
+        "world/archive/2/index.html",
+        "world/w0/index.html",
+        "world/w1/index.html",
+        "world/w2/index.html",
+        "sport/index.html",
+        "sport/archive/1/index.html",
+        "sport/s0/index.html",
+    }
+    assert output_files() == expected
+    assert count == len(expected)
+    assert "Page not found" in read("404.html")
+
+
+def test_rebuild_publishes_imported_stories_that_have_no_revision(
+    section: SectionPage,
+) -> None:
+    _import_story(section, slug="old", day=1)
+
+    site_rebuild()
+
+    assert "Imported old" in read("world/old/index.html")
+    assert "Imported old" in read("index.html")
+
+
+def test_rebuild_removes_pages_no_longer_live_and_keeps_other_files(
+    section: SectionPage, story_factory: StoryFactory
+) -> None:
+    # given: a page of a story since taken down, a leftover temporary file, an asset
+    root = Path(settings.NEWSDESK_OUTPUT_DIR)
+    gone = root / "world/gone/index.html"
+    gone.parent.mkdir(parents=True)
+    gone.write_text("old story")
+    leftover = root / "world/.index.html.abc.tmp"
+    leftover.write_text("half")
+    for path in (gone, leftover):
+        os.utime(path, (OLD, OLD))
+    (root / "robots.txt").write_text("User-agent: *\n")
+    story_factory(live=True, slug="here")
+
+    # when
+    site_rebuild()
+
+    # then
+    assert not gone.parent.exists()
+    assert not leftover.exists()
+    assert (root / "robots.txt").exists()
+    assert (root / "world/here/index.html").exists()
+
+
+def test_rebuild_reports_progress_up_to_the_total(
+    story_factory: StoryFactory,
+) -> None:
+    story_factory(live=True)
+    calls: list[tuple[int, int]] = []
+
+    count = site_rebuild(progress=lambda done, total: calls.append((done, total)))
+
+    assert calls[-1] == (count, count)
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+
+
+def test_rebuild_on_several_processes_writes_the_same_site(
+    section: SectionPage,
+) -> None:
+    for day in range(1, 8):
+        _import_story(section, slug=f"s{day}", day=day)
+    site_rebuild(workers=1)
+    root = Path(settings.NEWSDESK_OUTPUT_DIR)
+    serial = {name: (root / name).read_bytes() for name in output_files()}
+    for name in serial:
+        (root / name).unlink()
+
+    count = site_rebuild(workers=2)
+
+    assert count == len(serial)
+    assert {name: (root / name).read_bytes() for name in output_files()} == serial
+
+
+def test_build_site_command_builds_and_reports(story_factory: StoryFactory) -> None:
+    story_factory(live=True, slug="floods")
+    out = io.StringIO()
+
+    call_command("build_site", stdout=out, stderr=io.StringIO())
+
+    assert "world/floods/index.html" in output_files()
+    assert "Wrote 6 files" in out.getvalue()
+
+
+def test_build_site_if_missing_leaves_a_built_site_alone(
+    story_factory: StoryFactory,
+) -> None:
+    story_factory(live=True, slug="floods")
+    root = Path(settings.NEWSDESK_OUTPUT_DIR)
+    root.mkdir(parents=True)
+    (root / "index.html").write_text("already built")
+    out = io.StringIO()
+
+    call_command("build_site", "--if-missing", stdout=out, stderr=io.StringIO())
+
+    assert output_files() == {"index.html"}
+    assert "nothing to do" in out.getvalue()
+
+
+def test_build_site_if_missing_builds_an_empty_folder(
+    story_factory: StoryFactory,
+) -> None:
+    story_factory(live=True, slug="floods")
+
+    call_command(
+        "build_site", "--if-missing", stdout=io.StringIO(), stderr=io.StringIO()
+    )
+
+    assert "world/floods/index.html" in output_files()
