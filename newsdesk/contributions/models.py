@@ -120,7 +120,7 @@ class Submission(BaseModel):
 
     class Meta:
         ordering = ("-received_at", "-id")
-        permissions: ClassVar[list[tuple[str, str]]] = [
+        permissions = [
             ("accept_submission", "Can accept a submission into a section"),
         ]
         constraints: ClassVar[list[Any]] = [

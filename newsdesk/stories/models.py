@@ -34,7 +34,8 @@ BODY_FEATURES = [
 ]
 
 
-class Person(BaseModel, index.Indexed):
+# StoryAuthor builds on Wagtail's untyped Orderable, so the plugin cannot see `credits`.
+class Person(BaseModel, index.Indexed):  # type: ignore[django-manager-missing]
     """Someone a byline can name: a staff reporter or an outside contributor."""
 
     class Kind(models.TextChoices):
@@ -108,7 +109,7 @@ class HomePage(Page):
     ) -> dict[str, Any]:
         from .selectors import home_context
 
-        context = super().get_context(request, *args, **kwargs)  # type: ignore[arg-type]  # Wagtail accepts None when rendering outside a request
+        context: dict[str, Any] = super().get_context(request, *args, **kwargs)
         context.update(home_context(self))
         return context
 
@@ -135,7 +136,7 @@ class SectionPage(Page):
     ) -> dict[str, Any]:
         from .selectors import section_context
 
-        context = super().get_context(request, *args, **kwargs)  # type: ignore[arg-type]  # Wagtail accepts None when rendering outside a request
+        context: dict[str, Any] = super().get_context(request, *args, **kwargs)
         context.update(section_context(self))
         return context
 
@@ -200,7 +201,7 @@ class StoryPage(Page):
 
     @property
     def headline(self) -> str:
-        return self.title
+        return str(self.title)
 
     @property
     def text_direction(self) -> str:
@@ -211,7 +212,7 @@ class StoryPage(Page):
     ) -> dict[str, Any]:
         from .selectors import story_context
 
-        context = super().get_context(request, *args, **kwargs)  # type: ignore[arg-type]  # Wagtail accepts None when rendering outside a request
+        context: dict[str, Any] = super().get_context(request, *args, **kwargs)
         context.update(story_context(self))
         return context
 

@@ -9,6 +9,7 @@ from newsdesk.stories.models import HomePage, StoryPage
 
 def story_from_reference(reference: str) -> StoryPage:
     """Return the story named by its number or its reader path (``/politics/slug/``)."""
+    story: StoryPage | None
     if reference.isdigit():
         story = StoryPage.objects.filter(pk=int(reference)).first()
     else:
