@@ -29,7 +29,7 @@ install: $(UV)
 setup: install
 	$(NEWSDESK) migrate --no-input
 	$(NEWSDESK) collectstatic --no-input -v0
-	$(NEWSDESK) load_demo --if-empty
+	$(NEWSDESK) load_demo --if-empty --missing-ok
 	$(NEWSDESK) build_site --if-missing
 
 run: setup

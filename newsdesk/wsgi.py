@@ -4,6 +4,8 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from newsdesk.publishing.server import OutputFolderApp
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsdesk.settings.dev")
 
-application = get_wsgi_application()
+application = OutputFolderApp(get_wsgi_application())

@@ -120,9 +120,7 @@ class Submission(BaseModel):
 
     class Meta:
         ordering = ("-received_at", "-id")
-        permissions = [
-            ("accept_submission", "Can accept a submission into a section"),
-        ]
+        permissions = (("accept_submission", "Can accept a submission into a section"),)
         constraints: ClassVar[list[Any]] = [
             # The same Message-ID twice is one submission (a resend, a re-polled mailbox).
             models.UniqueConstraint(

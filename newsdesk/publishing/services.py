@@ -54,6 +54,7 @@ from .output import (
 logger = logging.getLogger(__name__)
 
 NOT_FOUND_PATH = "/404.html"
+BUILT_MARKER = ".newsdesk-built"
 ARCHIVE_FOLDER = "archive"
 # Below this many stories a rebuild renders in this process: starting workers costs
 # more than it saves.
@@ -392,6 +393,9 @@ def site_rebuild(
     written += _write_stories(batch, workers=workers, tick=tick)
     flush_to_disk()
     removed = _remove_stale(root, set(written), older_than=started)
+    # Only a finished full rebuild leaves this mark; single publishes (the demo
+    # import publishes its sections) write index.html but not the whole site.
+    write_file(root / BUILT_MARKER, b"A full build of the reader site finished here.\n")
     logger.info(
         "Rebuilt the reader site: %d files written, %d removed in %.1f s",
         len(written),

@@ -65,7 +65,7 @@ def test_rebuild_writes_every_page_of_the_site(
         "sport/archive/1/index.html",
         "sport/s0/index.html",
     }
-    assert output_files() == expected
+    assert output_files() == expected | {".newsdesk-built"}
     assert count == len(expected)
     assert "Page not found" in read("404.html")
 
@@ -131,7 +131,7 @@ def test_rebuild_on_several_processes_writes_the_same_site(
 
     count = site_rebuild(workers=2)
 
-    assert count == len(serial)
+    assert count == len(serial) - 1  # the finished-build mark is not a page
     assert {name: (root / name).read_bytes() for name in output_files()} == serial
 
 
@@ -149,15 +149,31 @@ def test_build_site_if_missing_leaves_a_built_site_alone(
     story_factory: StoryFactory,
 ) -> None:
     story_factory(live=True, slug="floods")
-    root = Path(settings.NEWSDESK_OUTPUT_DIR)
-    root.mkdir(parents=True)
-    (root / "index.html").write_text("already built")
+    call_command("build_site", stdout=io.StringIO(), stderr=io.StringIO())
+    page = Path(settings.NEWSDESK_OUTPUT_DIR) / "world" / "floods" / "index.html"
+    page.write_text("left alone")
     out = io.StringIO()
 
     call_command("build_site", "--if-missing", stdout=out, stderr=io.StringIO())
 
-    assert output_files() == {"index.html"}
+    assert page.read_text() == "left alone"
     assert "nothing to do" in out.getvalue()
+
+
+def test_build_site_if_missing_builds_a_folder_only_single_publishes_wrote(
+    story_factory: StoryFactory,
+) -> None:
+    # Publishing a section writes index.html; that is not a built site.
+    story_factory(live=True, slug="floods")
+    root = Path(settings.NEWSDESK_OUTPUT_DIR)
+    root.mkdir(parents=True)
+    (root / "index.html").write_text("home page from a single publish")
+
+    call_command(
+        "build_site", "--if-missing", stdout=io.StringIO(), stderr=io.StringIO()
+    )
+
+    assert "world/floods/index.html" in output_files()
 
 
 def test_build_site_if_missing_builds_an_empty_folder(

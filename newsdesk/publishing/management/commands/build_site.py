@@ -9,8 +9,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
-from newsdesk.publishing.output import INDEX, output_root
-from newsdesk.publishing.services import site_rebuild
+from newsdesk.publishing.output import output_root
+from newsdesk.publishing.services import BUILT_MARKER, site_rebuild
 
 
 class Command(BaseCommand):
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-missing",
             action="store_true",
-            help="Only build when the output folder has no home page yet.",
+            help="Only build when no full build has finished in the output folder yet.",
         )
         parser.add_argument(
             "--workers",
@@ -34,7 +34,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         root = output_root()
-        if options["if_missing"] and (root / INDEX).exists():
+        if options["if_missing"] and (root / BUILT_MARKER).exists():
             self.stdout.write(f"The site is already built in {root}; nothing to do.")
             return
         started = time.monotonic()

@@ -1,0 +1,461 @@
+"""The built-in server: reader files from the output folder, the newsroom behind them."""
+
+from __future__ import annotations
+
+import email.utils
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from wsgiref.types import StartResponse, WSGIEnvironment
+from wsgiref.util import setup_testing_defaults
+
+import pytest
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from django.http import HttpRequest, HttpResponse
+from django.urls import path as url_path
+from pytest_django.fixtures import Settings as SettingsWrapper
+
+from newsdesk.publishing.server import OutputFolderApp
+
+SECRET = b"root:x:0:0:secret outside the output folder"
+PAGE = b"<!doctype html><title>Home</title><p>News</p>"
+
+
+def submit_view(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(f"form {request.method}")
+
+
+# A dynamic endpoint outside the fixed prefixes, for tests marked with this module.
+urlpatterns = [url_path("submit/", submit_view)]
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+class Inner:
+    """The application behind the reader site; remembers what reached it."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        self.paths.append(environ["PATH_INFO"])
+        start_response("418 I'm a teapot", [("Content-Type", "text/plain")])
+        return [b"from the application"]
+
+
+def call(
+    app: Any, path: str, *, method: str = "GET", raw: bool = False, **headers: str
+) -> Response:
+    """Send one request; the path is decoded to WSGI form as a server does."""
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        # WSGI servers give the decoded path's UTF-8 bytes as Latin-1 characters.
+        "PATH_INFO": path if raw else path.encode("utf-8").decode("latin-1"),
+    }
+    if "?" in path:
+        environ["PATH_INFO"], environ["QUERY_STRING"] = environ["PATH_INFO"].split(
+            "?", 1
+        )
+    for name, value in headers.items():
+        environ[f"HTTP_{name.upper()}"] = value
+    setup_testing_defaults(environ)
+    answer: dict[str, Any] = {}
+
+    def start_response(status: str, response_headers: list[tuple[str, str]]) -> Any:
+        answer["status"] = int(status.split()[0])
+        answer["headers"] = dict(response_headers)
+        assert len(answer["headers"]) == len(response_headers), "a header repeated"
+
+    result = app(environ, start_response)
+    try:
+        body = b"".join(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    return Response(answer["status"], answer["headers"], body)
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    site = tmp_path / "folder"
+    (site / "world" / "floods-reach-the-city").mkdir(parents=True)
+    (site / "index.html").write_bytes(PAGE)
+    (site / "world" / "index.html").write_bytes(b"<p>World front</p>")
+    (site / "world" / "floods-reach-the-city" / "index.html").write_bytes(
+        b"<p>Floods</p>"
+    )
+    (tmp_path / "secret.txt").write_bytes(SECRET)
+    return site
+
+
+@pytest.fixture
+def inner() -> Inner:
+    return Inner()
+
+
+@pytest.fixture
+def app(root: Path, inner: Inner) -> OutputFolderApp:
+    return OutputFolderApp(inner, root=root)
+
+
+@pytest.fixture
+def django_app(root: Path, db: None) -> Iterator[OutputFolderApp]:
+    """The reader layer in front of the real Django application."""
+    # As Django's test client does: the test's transaction must outlive a request.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield OutputFolderApp(get_wsgi_application(), root=root)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+# --- finding files -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/", PAGE),
+        ("/world/", b"<p>World front</p>"),
+        ("/world/floods-reach-the-city/", b"<p>Floods</p>"),
+        ("/world/floods-reach-the-city/index.html", b"<p>Floods</p>"),
+        ("/world//floods-reach-the-city/?utm=x", b"<p>Floods</p>"),
+    ],
+)
+def test_folders_are_served_by_their_index(
+    app: OutputFolderApp, inner: Inner, path: str, body: bytes
+) -> None:
+    response = call(app, path)
+
+    assert (response.status, response.body) == (200, body)
+    assert inner.paths == []
+
+
+def test_a_folder_without_its_slash_redirects_to_it(app: OutputFolderApp) -> None:
+    response = call(app, "/world/floods-reach-the-city?page=2")
+
+    assert response.status == 301
+    assert response.headers["Location"] == "/world/floods-reach-the-city/?page=2"
+    assert response.body == b""
+
+
+def test_the_redirect_never_leaves_the_site(app: OutputFolderApp, root: Path) -> None:
+    (root / "evil.example").mkdir()
+
+    response = call(app, "//evil.example")
+
+    assert response.status == 301
+    assert response.headers["Location"] == "/evil.example/"
+
+
+def test_a_non_ascii_path_finds_its_file(app: OutputFolderApp, root: Path) -> None:
+    folder = root / "world" / "کابل"
+    folder.mkdir()
+    (folder / "index.html").write_text("<p>کابل</p>", encoding="utf-8")
+
+    assert call(app, "/world/کابل/").body == "<p>کابل</p>".encode()
+    redirect = call(app, "/world/کابل")
+    assert redirect.headers["Location"] == "/world/%DA%A9%D8%A7%D8%A8%D9%84/"
+
+
+# --- what a file is served with ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type"),
+    [
+        ("page.html", "text/html; charset=utf-8"),
+        ("rss.xml", "application/rss+xml; charset=utf-8"),
+        ("sitemap.xml", "application/xml"),
+        ("style.css", "text/css; charset=utf-8"),
+        ("print.js", "text/javascript; charset=utf-8"),
+        ("data.json", "application/json"),
+        ("robots.txt", "text/plain; charset=utf-8"),
+        ("photo.jpg", "image/jpeg"),
+        ("logo.png", "image/png"),
+        ("logo.svg", "image/svg+xml"),
+        ("photo.webp", "image/webp"),
+        ("blob.unknownext", "application/octet-stream"),
+    ],
+)
+def test_files_get_their_content_type(
+    app: OutputFolderApp, root: Path, name: str, content_type: str
+) -> None:
+    (root / name).write_bytes(b"content")
+
+    response = call(app, f"/{name}")
+
+    assert response.status == 200
+    assert response.headers["Content-Type"] == content_type
+
+
+def test_a_page_carries_validators_caching_and_safety_headers(
+    app: OutputFolderApp, root: Path
+) -> None:
+    stats = (root / "index.html").stat()
+
+    response = call(app, "/")
+
+    headers = response.headers
+    assert headers["Content-Length"] == str(len(PAGE))
+    assert headers["ETag"] == f'"{stats.st_size:x}-{stats.st_mtime_ns:x}"'
+    assert email.utils.parsedate_to_datetime(
+        headers["Last-Modified"]
+    ).timestamp() == int(stats.st_mtime)
+    assert headers["Cache-Control"] == "public, max-age=60"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    policy = headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "script-src 'none'" in policy
+    assert "img-src 'self' data:" in policy
+    assert not any(name.lower() == "set-cookie" for name in headers)
+
+
+def test_head_answers_with_the_headers_and_no_body(app: OutputFolderApp) -> None:
+    response = call(app, "/", method="HEAD")
+
+    assert response.status == 200
+    assert response.headers["Content-Length"] == str(len(PAGE))
+    assert response.body == b""
+
+
+# --- conditional requests ------------------------------------------------------------
+
+
+def test_a_matching_etag_gets_304_without_a_body(app: OutputFolderApp) -> None:
+    etag = call(app, "/").headers["ETag"]
+
+    response = call(app, "/", if_none_match=etag)
+
+    assert response.status == 304
+    assert response.body == b""
+    assert response.headers["ETag"] == etag
+
+
+@pytest.mark.parametrize(
+    ("if_none_match", "status"),
+    [
+        ('"0-0"', 200),
+        ('"0-0", {etag}', 304),
+        ("W/{etag}", 304),
+        ("*", 304),
+    ],
+)
+def test_if_none_match_compares_the_etags_listed(
+    app: OutputFolderApp, if_none_match: str, status: int
+) -> None:
+    etag = call(app, "/").headers["ETag"]
+
+    response = call(app, "/", if_none_match=if_none_match.format(etag=etag))
+
+    assert response.status == status
+
+
+def test_if_modified_since_gets_304_when_the_file_is_not_newer(
+    app: OutputFolderApp, root: Path
+) -> None:
+    os.utime(root / "index.html", (1_700_000_000, 1_700_000_000))
+    same = email.utils.formatdate(1_700_000_000, usegmt=True)
+    later = email.utils.formatdate(1_700_000_100, usegmt=True)
+    earlier = email.utils.formatdate(1_699_999_000, usegmt=True)
+
+    assert call(app, "/", if_modified_since=same).status == 304
+    assert call(app, "/", if_modified_since=later).status == 304
+    assert call(app, "/", if_modified_since=earlier).status == 200
+    assert call(app, "/", if_modified_since="yesterday").status == 200
+
+
+def test_an_etag_that_no_longer_matches_wins_over_the_date(
+    app: OutputFolderApp,
+) -> None:
+    later = email.utils.formatdate(4_000_000_000, usegmt=True)
+
+    response = call(app, "/", if_none_match='"0-0"', if_modified_since=later)
+
+    assert response.status == 200
+
+
+def test_a_file_replaced_between_requests_is_served_fresh(
+    app: OutputFolderApp, root: Path
+) -> None:
+    first = call(app, "/world/")
+    replacement = root / "world" / ".index.html.new"
+    replacement.write_bytes(b"<p>World front, updated</p>")
+    os.replace(replacement, root / "world" / "index.html")
+
+    second = call(app, "/world/", if_none_match=first.headers["ETag"])
+
+    assert second.status == 200
+    assert second.body == b"<p>World front, updated</p>"
+    assert second.headers["ETag"] != first.headers["ETag"]
+
+
+# --- what is not there ---------------------------------------------------------------
+
+
+def test_a_missing_page_gets_the_sites_404_page(
+    app: OutputFolderApp, root: Path, inner: Inner
+) -> None:
+    (root / "404.html").write_bytes(b"<p>Not here</p>")
+
+    response = call(app, "/world/no-such-story/")
+    head = call(app, "/world/no-such-story/", method="HEAD")
+
+    assert (response.status, response.body) == (404, b"<p>Not here</p>")
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert (head.status, head.body) == (404, b"")
+    assert inner.paths == []
+
+
+def test_a_missing_page_goes_to_django_without_a_404_page(
+    app: OutputFolderApp, inner: Inner
+) -> None:
+    response = call(app, "/world/no-such-story/")
+
+    assert response.status == 418
+    assert inner.paths == ["/world/no-such-story/"]
+
+
+@pytest.mark.parametrize(
+    ("path", "raw"),
+    [
+        ("/../secret.txt", False),
+        ("/world/../../secret.txt", False),
+        ("/%2e%2e/secret.txt", False),  # a server that did not decode the path
+        ("/%2e%2e/secret.txt", True),
+        ("/..%2fsecret.txt", False),
+        ("/world/..\\..\\secret.txt", False),
+        ("/index.html\x00.txt", False),
+        ("/world/%00/../../secret.txt", False),
+        ("/link.txt", False),
+        ("/.hidden.html.tmp", False),
+    ],
+)
+def test_paths_never_read_outside_the_folder(
+    django_app: OutputFolderApp, root: Path, path: str, raw: bool
+) -> None:
+    (root / "link.txt").symlink_to(root.parent / "secret.txt")
+    (root / ".hidden.html.tmp").write_bytes(SECRET)
+    if not raw:
+        path = path.replace("%2e", ".").replace("%2f", "/").replace("%00", "\x00")
+
+    response = call(django_app, path)
+
+    assert response.status == 404
+    assert b"secret" not in response.body
+
+
+def test_a_path_that_is_not_utf8_goes_to_django(
+    app: OutputFolderApp, inner: Inner
+) -> None:
+    response = call(app, "/caf\xe9/", raw=True)
+
+    assert response.status == 418
+    assert inner.paths == ["/caf\xe9/"]
+
+
+# --- the newsroom and other methods --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/newsroom/",
+        "/newsroom",
+        "/newsroom/pages/3/edit/",
+        "/static/wagtailadmin/css/core.css",
+        "/media/images/photo.jpg",
+        "/documents/1/report.pdf",
+    ],
+)
+def test_the_applications_paths_pass_through(
+    app: OutputFolderApp, root: Path, inner: Inner, path: str
+) -> None:
+    (root / "static").mkdir()  # a folder of that name in the output changes nothing
+
+    response = call(app, path)
+    posted = call(app, path, method="POST")
+
+    assert (response.status, posted.status) == (418, 418)
+    assert inner.paths == [path, path]
+
+
+def test_the_newsroom_sign_in_page_comes_from_django(
+    django_app: OutputFolderApp,
+) -> None:
+    response = call(django_app, "/newsroom/login/")
+
+    assert response.status == 200
+    assert b"password" in response.body.lower()
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
+def test_other_methods_on_reader_paths_are_not_allowed(
+    app: OutputFolderApp, inner: Inner, method: str
+) -> None:
+    response = call(app, "/world/", method=method)
+
+    assert response.status == 405
+    assert response.headers["Allow"] == "GET, HEAD"
+    assert inner.paths == []
+
+
+@pytest.mark.urls(__name__)
+def test_a_dynamic_endpoint_django_knows_is_answered_by_django(
+    django_app: OutputFolderApp, root: Path
+) -> None:
+    (root / "404.html").write_bytes(b"<p>Not here</p>")
+
+    shown = call(django_app, "/submit/")
+    posted = call(django_app, "/submit/", method="POST")
+
+    assert (shown.status, shown.body) == (200, b"form GET")
+    # CSRF protection answers for the form's view, not the reader site's 405
+    assert posted.status == 403
+
+
+# --- configuration -------------------------------------------------------------------
+
+
+def test_the_folder_is_the_output_setting_read_at_each_request(
+    inner: Inner, tmp_path: Path, settings: SettingsWrapper
+) -> None:
+    app = OutputFolderApp(inner)
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "index.html").write_text(name)
+
+    settings.NEWSDESK_OUTPUT_DIR = tmp_path / "one"
+    first = call(app, "/")
+    settings.NEWSDESK_OUTPUT_DIR = tmp_path / "two"
+    second = call(app, "/")
+
+    assert (first.body, second.body) == (b"one", b"two")
+
+
+def test_the_wsgi_application_serves_the_output_folder(
+    settings: SettingsWrapper, root: Path
+) -> None:
+    from newsdesk.wsgi import application
+
+    settings.NEWSDESK_OUTPUT_DIR = root
+
+    response = call(application, "/")
+
+    assert isinstance(application, OutputFolderApp)
+    assert (response.status, response.body) == (200, PAGE)
