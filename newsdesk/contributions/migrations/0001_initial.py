@@ -72,7 +72,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ('-received_at', '-id'),
-                'permissions': [('accept_submission', 'Can accept a submission into a section')],
+                'permissions': (('accept_submission', 'Can accept a submission into a section'),),
                 'constraints': [models.UniqueConstraint(condition=models.Q(('message_id', ''), _negated=True), fields=('message_id',), name='submission_message_id_once')],
             },
         ),
