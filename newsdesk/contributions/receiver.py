@@ -13,7 +13,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from .mailstore import raw_message_store
 from .models import RawMessage
@@ -143,7 +143,10 @@ class MailHandler:
                     envelope_to=envelope_to,
                 )
             finally:
-                close_old_connections()
+                # Executor threads are not ours to clean up later: close this thread's
+                # connection now rather than leave it open for ever (mail is rare
+                # enough that reconnecting per message costs nothing noticeable).
+                connections.close_all()
         finally:
             self._end()
 
