@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.http import HttpRequest
 from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.widgets.button import Button
+from wagtail.models import Page
+
+from newsdesk.accounts.models import User
 
 from . import urls
+from .models import Submission
 from .selectors import submission_count_new
 
 
@@ -36,3 +42,19 @@ def register_incoming_menu_item() -> MenuItem:
     return IncomingMenuItem(
         "Incoming", reverse("contributions:index"), icon_name="mail", order=150
     )
+
+
+@hooks.register("register_page_header_buttons")
+def submission_links(
+    page: Page, user: User, view_name: str, next_url: str | None = None
+) -> Iterator[Button]:
+    """Link a story accepted from a submission back to it, in the page's header menu."""
+    if not user.has_perm("contributions.view_submission"):
+        return
+    for pk in Submission.objects.filter(story_id=page.pk).values_list("pk", flat=True):
+        yield Button(
+            f"Submission #{pk}",
+            reverse("contributions:detail", args=[pk]),
+            icon_name="mail",
+            priority=80,
+        )

@@ -130,3 +130,32 @@ def test_the_original_message_downloads_exactly_as_received(editor: User) -> Non
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == data  # type: ignore[attr-defined]
     assert "attachment" in response["Content-Disposition"]
+
+
+def test_the_story_editor_links_back_to_its_submission_and_previews(
+    editor: User, section: SectionPage
+) -> None:
+    # given: a submission accepted as a draft
+    submission = submission_receive(parsed=parsed(), raw=None)
+    client = signed_in(editor)
+    client.post(
+        reverse("contributions:detail", args=[submission.pk]), {"section": section.pk}
+    )
+    story = StoryPage.objects.get()
+
+    # when: the editor opens it in Wagtail's page editor
+    edit = client.get(reverse("wagtailadmin_pages:edit", args=[story.pk]))
+
+    # then: it shows the story and links back to the submission
+    assert edit.status_code == 200
+    page = edit.content.decode()
+    assert "Floods reach the capital" in page
+    assert reverse("contributions:detail", args=[submission.pk]) in page
+
+    # and the draft preview renders the reader template with the byline
+    preview = client.get(reverse("wagtailadmin_pages:view_draft", args=[story.pk]))
+    assert preview.status_code == 200
+    html = preview.content.decode()
+    assert "<h1" in html
+    assert "Floods reach the capital" in html
+    assert "Farida Noori" in html
