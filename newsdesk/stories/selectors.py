@@ -23,7 +23,14 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from wagtail.models import Page
 
-from .models import RTL_LANGUAGES, HomePage, SectionPage, StoryAuthor, StoryPage
+from .models import (
+    RTL_LANGUAGES,
+    HomePage,
+    Person,
+    SectionPage,
+    StoryAuthor,
+    StoryPage,
+)
 
 FEED_PATH = "/rss.xml"
 HOME_LATEST = 12
@@ -218,11 +225,16 @@ def site_info(*, sections: Iterable[SectionPage] | None = None) -> SiteInfo:
     )
 
 
-def author_names(story: StoryPage) -> list[str]:
-    """Return the names in a story's byline, in order."""
+def byline_people(story: StoryPage) -> list[Person]:
+    """Return the people in a story's byline, in order."""
     # Sorted here as well: a preview's authors come from the revision, unordered.
     credits = sorted(story.authors.all(), key=lambda a: (a.sort_order or 0, a.pk or 0))
-    return [credit.person.name for credit in credits]
+    return [credit.person for credit in credits]
+
+
+def author_names(story: StoryPage) -> list[str]:
+    """Return the names in a story's byline, in order."""
+    return [person.name for person in byline_people(story)]
 
 
 def story_summary(story: StoryPage) -> str:
@@ -437,7 +449,8 @@ def story_context(
     section = section_of(story, sections)
     path = public_path(story)
     url = absolute_url(path)
-    names = author_names(story)
+    people = byline_people(story)
+    names = [person.name for person in people]
     published = moment(story.first_published_at)
     updated = moment(story.last_published_at or story.first_published_at)
     summary = story_summary(story)
@@ -448,7 +461,15 @@ def story_context(
         "@type": "NewsArticle",
         "headline": story.title,
         "description": summary,
-        "author": [{"@type": "Person", "name": name} for name in names],
+        "author": [
+            {
+                "@type": "Organization"
+                if person.kind == Person.Kind.ORGANISATION
+                else "Person",
+                "name": person.name,
+            }
+            for person in people
+        ],
         "publisher": {
             "@type": "Organization",
             "name": site.name,

@@ -19,7 +19,7 @@ from newsdesk.publishing.services import (
     site_rebuild,
     site_unpublish_story,
 )
-from newsdesk.stories.models import HomePage, SectionPage, StoryPage
+from newsdesk.stories.models import HomePage, Person, SectionPage, StoryPage
 from newsdesk.stories.selectors import public_path
 from tests.stories.factories import make_person
 
@@ -146,6 +146,25 @@ def test_story_page_carries_news_article_json_ld_and_opengraph(
     assert _meta(page, "article:section") == "World"
     assert _meta(page, "article:published_time") == article["datePublished"]
     assert _meta(page, "article:modified_time") == article["dateModified"]
+
+
+def test_an_organisation_in_the_byline_is_an_organization_in_json_ld(
+    publish: Publish,
+) -> None:
+    publish(
+        slug="wire",
+        authors=[
+            make_person(name="Wikinews contributors", kind=Person.Kind.ORGANISATION),
+            make_person(name="Ali Reza"),
+        ],
+    )
+
+    article = _json_ld(read("world/wire/index.html"))
+
+    assert article["author"] == [
+        {"@type": "Organization", "name": "Wikinews contributors"},
+        {"@type": "Person", "name": "Ali Reza"},
+    ]
 
 
 def test_story_page_escapes_markup_in_the_headline(publish: Publish) -> None:
