@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
@@ -17,6 +14,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
+
+from newsdesk.core.files import make_folders, write_atomically
 
 from .models import RawMessage
 from .tasks import parse_raw_message
@@ -105,61 +104,17 @@ def _write_durably(*, data: bytes, sha256: str, received: datetime) -> str:
     root = Path(settings.NEWSDESK_MAIL_DIR)
     utc = received.astimezone(UTC)
     folder = Path(RAW_FOLDER, f"{utc:%Y}", f"{utc:%m}", f"{utc:%d}")
-    _make_folders(root / folder)
+    make_folders(root / folder)
     stem = f"{utc:%Y%m%dT%H%M%S.%fZ}-{sha256[:16]}"
     for attempt in range(100):
         name = f"{stem}.eml" if attempt == 0 else f"{stem}-{attempt}.eml"
         target = root / folder / name
         if not target.exists():
-            _write_file(target, data)
+            write_atomically(target, data)  # private: 0600
             return (folder / name).as_posix()
         if _sha256_of(target) == sha256:
             return (folder / name).as_posix()
     raise FileExistsError(f"No free file name for {stem} in {root / folder}")
-
-
-def _write_file(target: Path, data: bytes) -> None:
-    descriptor, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    _fsync_folder(target.parent)
-
-
-def _make_folders(folder: Path) -> None:
-    """Create the folder and any missing parents, each made durable in its parent."""
-    missing: list[Path] = []
-    current = folder
-    while not current.is_dir():
-        missing.append(current)
-        if current.parent == current:
-            break
-        current = current.parent
-    for path in reversed(missing):
-        try:
-            path.mkdir()
-        except FileExistsError:
-            if not path.is_dir():
-                raise
-        _fsync_folder(path.parent)
-
-
-def _fsync_folder(folder: Path) -> None:
-    # A rename or a new entry is durable only once its folder is flushed (POSIX).
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def _sha256_of(path: Path) -> str:

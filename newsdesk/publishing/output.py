@@ -9,16 +9,15 @@ never half of either.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable
-from contextlib import suppress
 from pathlib import Path
 
 from django.conf import settings
 
+from newsdesk.core.files import write_atomically
+
 INDEX = "index.html"
 FILE_MODE = 0o644
-TEMP_SUFFIX = ".tmp"
 
 
 class OutputPathError(ValueError):
@@ -52,14 +51,6 @@ def output_path(reader_path: str, *, root: Path | None = None) -> Path:
     return path
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def same_content(path: Path, content: bytes) -> bool:
     """Say whether a file exists and holds exactly ``content``."""
     try:
@@ -87,28 +78,8 @@ def write_file(
     if skip_unchanged and isinstance(content, bytes) and same_content(path, content):
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX
-    )
-    try:
-        with os.fdopen(fd, "wb") as temp:
-            if isinstance(content, bytes):
-                temp.write(content)
-            else:
-                for chunk in content:
-                    temp.write(chunk)
-            temp.flush()
-            if durable:
-                os.fsync(temp.fileno())
-        os.chmod(temp_name, FILE_MODE)  # mkstemp makes it private; servers must read it
-        os.replace(temp_name, path)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(temp_name)
-        raise
-    if durable:
-        _fsync_dir(path.parent)
-    return path
+    # Readable by all (mkstemp makes files private): web servers must read them.
+    return write_atomically(path, content, durable=durable, mode=FILE_MODE)
 
 
 def remove_file(path: Path, *, root: Path | None = None) -> bool:

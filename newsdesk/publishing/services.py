@@ -23,6 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connections
 
+from newsdesk.core.files import TEMP_SUFFIX
 from newsdesk.stories.models import SectionPage, StoryPage
 from newsdesk.stories.selectors import (
     FEED_PATH,
@@ -43,7 +44,6 @@ from . import renderer
 from .feeds import render_feed
 from .output import (
     INDEX,
-    TEMP_SUFFIX,
     flush_to_disk,
     output_path,
     output_root,
