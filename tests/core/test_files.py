@@ -57,5 +57,5 @@ def test_make_folders_creates_missing_parents(tmp_path: Path) -> None:
 def test_make_folders_refuses_a_file_in_the_way(tmp_path: Path) -> None:
     (tmp_path / "raw").write_text("not a folder")
 
-    with pytest.raises(OSError):
+    with pytest.raises(FileExistsError):
         make_folders(tmp_path / "raw" / "2026")
