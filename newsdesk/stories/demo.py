@@ -57,7 +57,6 @@ SECTIONS: dict[frozenset[str], tuple[str, str]] = {
 }
 
 SLUG_MAX = 80
-STANDFIRST_MAX = 300
 PARAGRAPH_SENTENCES = 4
 PARAGRAPH_CHARS = 600
 INSERT_BATCH = 500
@@ -298,16 +297,6 @@ def body_html(text: str) -> str:
     return "".join(out)
 
 
-def standfirst(text: str) -> str:
-    """Return an article's first sentence, shortened at a word to fit a standfirst."""
-    running = next((block for level, block in _blocks(text) if not level), "")
-    first = next(_iter_sentences(running), "")
-    if len(first) <= STANDFIRST_MAX:
-        return first
-    cut = first[: STANDFIRST_MAX - 1].rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:-") + "…"
-
-
 def _slug_base(title: str) -> str:
     return slugify(title, allow_unicode=True)[:SLUG_MAX].strip("-") or "story"
 
@@ -417,7 +406,9 @@ def _story_rows(
                 has_unpublished_changes=False,
                 first_published_at=published,
                 last_published_at=published,
-                standfirst=standfirst(article.text),
+                # No standfirst: the corpus has none, and repeating the first
+                # sentence above the body reads as a mistake.
+                standfirst="",
                 body=body_html(article.text),
                 kind=StoryPage.Kind.NEWS,
                 language=StoryPage.Language.ENGLISH,

@@ -24,7 +24,7 @@ from newsdesk.stories.demo import (
     body_html,
     corpus_default_path,
     paragraphs,
-    standfirst,
+    sentences,
     unique_slugs,
 )
 from newsdesk.stories.models import HomePage, Person, SectionPage, StoryPage
@@ -125,7 +125,7 @@ def test_an_imported_story_carries_the_article_and_its_credit(home: HomePage) ->
     assert story.source_url == record["url"]
     assert story.source_credit == SOURCE_CREDIT
     assert "Wikinews contributors, CC BY 2.5" in story.source_credit
-    assert record["text"].startswith(story.standfirst)
+    assert story.standfirst == ""
     assert story.body.startswith("<p>")
     assert story.body.endswith("</p>")
     assert story.body.count("<p>") >= 2
@@ -413,20 +413,10 @@ def test_paragraphs_stay_near_six_hundred_characters() -> None:
 
 def test_abbreviations_and_initials_do_not_end_a_sentence() -> None:
     assert paragraphs(TEXT) == [TEXT]
-    assert standfirst("Mr. Karimi met J. Smith in the U.S. capital. Then he left.") == (
-        "Mr. Karimi met J. Smith in the U.S. capital."
-    )
-
-
-def test_the_standfirst_is_the_first_sentence_cut_at_a_word() -> None:
-    long_sentence = "word " * 100 + "end."
-
-    short = standfirst(TEXT)
-    cut = standfirst(long_sentence + " Second sentence.")
-
-    assert short == "The council met on Tuesday."
-    assert len(cut) <= 300
-    assert cut.endswith("word…")
+    assert sentences("Mr. Karimi met J. Smith in the U.S. capital. Then he left.") == [
+        "Mr. Karimi met J. Smith in the U.S. capital.",
+        "Then he left.",
+    ]
 
 
 def test_wiki_headings_are_kept_and_link_lists_dropped() -> None:
