@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -65,3 +68,40 @@ def test_the_configured_cache_stores_and_returns_values() -> None:
 
     assert cache.get("newsdesk-test-key") == {"n": 1}
     cache.delete("newsdesk-test-key")
+
+
+def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    return subprocess.run(
+        [sys.executable, "-m", "newsdesk", *args],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key() -> None:
+    result = _manage({"DJANGO_SETTINGS_MODULE": "newsdesk.settings.prod"}, "check")
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_production_settings_pass_the_deployment_checks() -> None:
+    result = _manage(
+        {
+            "DJANGO_SETTINGS_MODULE": "newsdesk.settings.prod",
+            "DJANGO_SECRET_KEY": "x" * 20
+            + "-long-random-production-secret-"
+            + "y" * 20,
+            "DJANGO_ALLOWED_HOSTS": "news.example",
+        },
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
+
+    assert result.returncode == 0, result.stderr
