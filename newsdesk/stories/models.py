@@ -227,11 +227,6 @@ class StoryAuthor(Orderable):
 
     class Meta(Orderable.Meta):
         verbose_name = "author"
-        constraints: ClassVar[list[Any]] = [
-            models.UniqueConstraint(
-                fields=("story", "person"), name="story_author_once"
-            )
-        ]
 
     def __str__(self) -> str:
         return f"{self.person} on {self.story_id}"

@@ -103,7 +103,6 @@ class Migration(migrations.Migration):
                 'verbose_name': 'author',
                 'ordering': ['sort_order'],
                 'abstract': False,
-                'constraints': [models.UniqueConstraint(fields=('story', 'person'), name='story_author_once')],
             },
         ),
     ]
