@@ -1,7 +1,8 @@
 """Write the reader site into the output folder: one story's pages, or all of it.
 
 Publishing a story touches a fixed number of files (its page, the home page, its
-section front, the archive page it falls on and the feed), never the whole archive:
+section front, the archive page it falls on, the feed and the sitemaps it is on),
+never the whole archive:
 archive pages are numbered from the oldest story, so adding a story changes only the
 last one.
 """
@@ -40,7 +41,7 @@ from newsdesk.stories.selectors import (
     story_list_live,
 )
 
-from . import renderer
+from . import renderer, sitemaps
 from .feeds import render_feed
 from .output import (
     INDEX,
@@ -122,8 +123,8 @@ def site_publish_story(*, story: StoryPage) -> list[Path]:
     """Write a live story's page and the pages listing it; return the files written.
 
     Those are the story page, the home page, its section front, the archive page it
-    falls on (and the one before, when it opens a new page, for its "newer" link)
-    and the RSS feed. A story no longer live is left alone.
+    falls on (and the one before, when it opens a new page, for its "newer" link),
+    the RSS feed and the sitemaps that changed. A story no longer live is left alone.
     """
     live = story_list_live().filter(pk=story.pk).first()
     if live is None:
@@ -145,6 +146,7 @@ def site_publish_story(*, story: StoryPage) -> list[Path]:
         if number == last and number > 1 and place == 0:
             written.append(_write_archive(section, number - 1, site))
     written.append(_write_feed())
+    written += sitemaps.sitemaps_write_for_story(story=live)
     return written
 
 
@@ -169,30 +171,31 @@ def site_unpublish_story(*, story: StoryPage, path: str) -> list[Path]:
             changed.append(_write_archive(section, page, site))
         changed += _remove_archive_pages_after(section, last)
     changed.append(_write_feed())
+    changed += sitemaps.sitemaps_write_for_story(story=story)
     return changed
 
 
 def site_publish_section(*, section: SectionPage) -> list[Path]:
-    """Rewrite the home page and a section's front after the section was published."""
+    """Rewrite the home page, a section's front and the fronts sitemap."""
     site = site_info()
     written = _write_home(site)
     section = SectionPage.objects.get(pk=section.pk)
     if section.live:
         written.append(_write_section_front(section, site))
-    return written
+    return written + sitemaps.sitemaps_write_for_fronts()
 
 
 def site_publish_home() -> list[Path]:
-    """Rewrite the home page."""
-    return _write_home(site_info())
+    """Rewrite the home page and the fronts sitemap."""
+    return _write_home(site_info()) + sitemaps.sitemaps_write_for_fronts()
 
 
 def site_unpublish_section(*, section: SectionPage, path: str) -> list[Path]:
-    """Remove a section's front and archive pages and rewrite the home page."""
+    """Remove a section's front and archive, rewrite the home page and fronts sitemap."""
     front = output_path(path)
     removed = [front] if remove_file(front) else []
     removed += _remove_archive_pages_after(section, 0)
-    return removed + _write_home(site_info())
+    return removed + _write_home(site_info()) + sitemaps.sitemaps_write_for_fronts()
 
 
 def site_remove_page(*, path: str) -> list[Path]:
@@ -372,6 +375,7 @@ def site_rebuild(
             )
     pages.append((FEED_PATH, render_feed))
     pages.append((NOT_FOUND_PATH, partial(renderer.render_not_found, site=site)))
+    pages += sitemaps.sitemap_rebuild_files()
 
     total = len(pages) + len(stories)
     done = 0
@@ -393,6 +397,7 @@ def site_rebuild(
     written += _write_stories(batch, workers=workers, tick=tick)
     flush_to_disk()
     removed = _remove_stale(root, set(written), older_than=started)
+    removed += sitemaps.sitemaps_remove_stale(keep=set(written), older_than=started)
     # Only a finished full rebuild leaves this mark; single publishes (the demo
     # import publishes its sections) write index.html but not the whole site.
     write_file(root / BUILT_MARKER, b"A full build of the reader site finished here.\n")

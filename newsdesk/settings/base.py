@@ -158,6 +158,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 NEWSDESK_PERIODIC_JOBS = [
     # Read any stored message that has no submission yet (after a crash, or a failure).
     ("newsdesk.contributions.services.raw_messages_parse_pending", 300.0),
+    # Drop stories older than two days from the Google News sitemap on quiet days.
+    ("newsdesk.publishing.sitemaps.news_sitemap_refresh", 3600.0),
 ]
 
 EMAIL_BACKEND = env_str(

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from newsdesk.publishing.services import site_rebuild
+from newsdesk.publishing.sitemaps import month_sitemap_path, month_start
 from newsdesk.stories.models import HomePage, SectionPage, StoryAuthor, StoryPage
 from tests.stories.factories import make_person, make_section
 
@@ -46,7 +47,7 @@ def test_rebuild_writes_every_page_of_the_site(
     sport = make_section(home, title="Sport")
     for n in range(3):
         story_factory(live=True, slug=f"w{n}")
-    story_factory(live=True, slug="s0", section=sport)
+    last = story_factory(live=True, slug="s0", section=sport)
     story_factory(live=False, slug="draft")
 
     count = site_rebuild()
@@ -64,6 +65,11 @@ def test_rebuild_writes_every_page_of_the_site(
         "sport/index.html",
         "sport/archive/1/index.html",
         "sport/s0/index.html",
+        "robots.txt",
+        "sitemap.xml",
+        "sitemaps/fronts.xml",
+        "sitemaps/news.xml",
+        month_sitemap_path(month_start(last.first_published_at))[1:],
     }
     assert output_files() == expected | {".newsdesk-built"}
     assert count == len(expected)
@@ -93,7 +99,7 @@ def test_rebuild_removes_pages_no_longer_live_and_keeps_other_files(
     leftover.write_text("half")
     for path in (gone, leftover):
         os.utime(path, (OLD, OLD))
-    (root / "robots.txt").write_text("User-agent: *\n")
+    (root / "favicon.ico").write_bytes(b"icon")
     story_factory(live=True, slug="here")
 
     # when
@@ -102,7 +108,7 @@ def test_rebuild_removes_pages_no_longer_live_and_keeps_other_files(
     # then
     assert not gone.parent.exists()
     assert not leftover.exists()
-    assert (root / "robots.txt").exists()
+    assert (root / "favicon.ico").exists()
     assert (root / "world/here/index.html").exists()
 
 
@@ -142,7 +148,8 @@ def test_build_site_command_builds_and_reports(story_factory: StoryFactory) -> N
     call_command("build_site", stdout=out, stderr=io.StringIO())
 
     assert "world/floods/index.html" in output_files()
-    assert "Wrote 6 files" in out.getvalue()
+    # six pages, robots.txt, the sitemap index and the fronts, news and month sitemaps
+    assert "Wrote 11 files" in out.getvalue()
 
 
 def test_build_site_if_missing_leaves_a_built_site_alone(

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from newsdesk.publishing.sitemaps import month_sitemap_path, month_start
 from newsdesk.stories.models import HomePage, SectionPage, StoryPage
 from tests.stories.factories import make_section
 
@@ -31,7 +32,13 @@ def test_publishing_a_section_writes_home_and_its_front(
     with django_capture_on_commit_callbacks(execute=True):
         make_section(home, title="Sport")
 
-    assert output_files() == {"index.html", "sport/index.html"}
+    assert output_files() == {
+        "index.html",
+        "sport/index.html",
+        "robots.txt",
+        "sitemap.xml",
+        "sitemaps/fronts.xml",
+    }
     assert '<a href="/sport/">Sport</a>' in read("index.html")
 
 
@@ -41,18 +48,32 @@ def test_publishing_the_home_page_rewrites_it(
     with django_capture_on_commit_callbacks(execute=True):
         home.save_revision().publish()
 
-    assert output_files() == {"index.html"}
+    assert output_files() == {
+        "index.html",
+        "robots.txt",
+        "sitemap.xml",
+        "sitemaps/fronts.xml",
+    }
 
 
 def test_unpublishing_a_section_removes_its_front_and_archive(
     publish: Publish, section: SectionPage, django_capture_on_commit_callbacks: Any
 ) -> None:
-    publish(slug="floods")
+    story = publish(slug="floods")
 
     with django_capture_on_commit_callbacks(execute=True):
         section.unpublish()  # its stories stay live unless unpublished with it
 
-    assert output_files() == {"index.html", "rss.xml", "world/floods/index.html"}
+    assert output_files() == {
+        "index.html",
+        "rss.xml",
+        "world/floods/index.html",
+        "robots.txt",
+        "sitemap.xml",
+        "sitemaps/fronts.xml",
+        "sitemaps/news.xml",
+        month_sitemap_path(month_start(story.first_published_at))[1:],
+    }
     assert '<a href="/world/">' not in read("index.html")
 
 

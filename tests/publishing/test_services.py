@@ -19,6 +19,7 @@ from newsdesk.publishing.services import (
     site_rebuild,
     site_unpublish_story,
 )
+from newsdesk.publishing.sitemaps import month_sitemap_path, month_start
 from newsdesk.stories.models import HomePage, Person, SectionPage, StoryPage
 from newsdesk.stories.selectors import public_path
 from tests.stories.factories import make_person
@@ -49,7 +50,7 @@ def _meta(page: str, prop: str) -> str:
 def test_publishing_a_story_writes_its_page_home_section_archive_and_feed(
     publish: Publish,
 ) -> None:
-    publish(slug="floods")
+    story = publish(slug="floods")
 
     assert output_files() == {
         "world/floods/index.html",
@@ -57,6 +58,11 @@ def test_publishing_a_story_writes_its_page_home_section_archive_and_feed(
         "world/index.html",
         "world/archive/1/index.html",
         "rss.xml",
+        "robots.txt",
+        "sitemap.xml",
+        "sitemaps/fronts.xml",
+        "sitemaps/news.xml",
+        month_sitemap_path(month_start(story.first_published_at))[1:],
     }
 
 
@@ -256,7 +262,14 @@ def test_unpublishing_the_last_story_leaves_an_empty_section(
 
     unpublish(story)
 
-    assert output_files() == {"index.html", "world/index.html", "rss.xml"}
+    assert output_files() == {
+        "index.html",
+        "world/index.html",
+        "rss.xml",
+        "robots.txt",
+        "sitemap.xml",
+        "sitemaps/fronts.xml",
+    }
     assert "No stories yet." in read("world/index.html")
 
 
