@@ -5,6 +5,11 @@ disk on every request (the folder changes on every publish), and hands the newsr
 (``/newsroom/``), static files, media, documents and any other URL Django knows to
 the Django application. In production nginx or a CDN serves the same folder.
 
+Text files are sent precompressed when the reader's browser accepts it: publishing
+writes ``index.html.br`` and ``index.html.gz`` beside ``index.html``, and the variant
+is chosen by ``Accept-Encoding`` (Brotli before gzip), as nginx's ``brotli_static``
+and ``gzip_static`` do with the same files. The variants are never pages of their own.
+
 ``PATH_INFO`` arrives percent-decoded, as WSGI (PEP 3333) requires of the server
 (granian does so); it is not decoded a second time, so files are found under the
 same URLs as nginx finds them.
@@ -15,6 +20,7 @@ from __future__ import annotations
 import email.utils
 import mimetypes
 import os
+import re
 import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -24,7 +30,14 @@ from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 from django.conf import settings
 from django.urls import Resolver404, resolve
 
-from .output import OutputPathError, output_path
+from .output import (
+    ENCODINGS,
+    OutputPathError,
+    is_compressible,
+    is_variant,
+    output_path,
+    variant_path,
+)
 
 # URL prefixes that always belong to the Django application.
 DJANGO_PREFIXES = ("/newsroom/", "/static/", "/media/", "/documents/")
@@ -41,6 +54,12 @@ CONTENT_SECURITY_POLICY = (
 )
 SHORT_CACHE = "public, max-age=60"  # pages and feeds change with every publish
 LONG_CACHE = "public, max-age=3600"  # images and fonts rarely do
+# A fingerprinted asset's name changes with its content, so a copy never goes stale.
+IMMUTABLE_CACHE = "public, max-age=31536000, immutable"
+# "/assets/css/site.3f2a9c1b.css": a hash of 8 or more hex digits before the suffix.
+FINGERPRINTED = re.compile(r"/assets/(?:[^/]+/)*[^/]+\.[0-9a-f]{8,}\.[0-9a-z]+", re.I)
+# An Accept-Encoding entry's weight (RFC 9110, section 12.4.2).
+QVALUE = re.compile(r"0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?")
 
 HTML = "text/html; charset=utf-8"
 CONTENT_TYPES = {
@@ -87,8 +106,46 @@ def content_type_for(path: Path) -> str:
     return guessed or "application/octet-stream"
 
 
-def _etag(stats: os.stat_result) -> str:
-    return f'"{stats.st_size:x}-{stats.st_mtime_ns:x}"'
+def cache_control_for(path: Path, reader_path: str | None) -> str:
+    """Return the Cache-Control of a file served for a reader path."""
+    if reader_path is not None and FINGERPRINTED.fullmatch(reader_path):
+        return IMMUTABLE_CACHE
+    return SHORT_CACHE if path.suffix.lower() in SHORT_CACHE_SUFFIXES else LONG_CACHE
+
+
+def accepted_encodings(accept_encoding: str | None) -> list[str]:
+    """Return the precompressed encodings a client accepts, the preferred first.
+
+    Brotli comes before gzip whenever both have a weight above 0, whatever their
+    weights (its files are smaller); ``q=0`` refuses an encoding. Only encodings
+    named count: ``*`` gets the file itself, as from nginx's ``gzip_static`` and
+    ``brotli_static``, and so does a request without the header.
+    """
+    if not accept_encoding:
+        return []
+    accepted_by_name: dict[str, bool] = {}
+    for entry in accept_encoding.split(","):
+        name, *parameters = entry.split(";")
+        name = name.strip().lower()
+        if not name:
+            continue
+        accepted = True
+        for parameter in parameters:
+            key, _, value = parameter.partition("=")
+            if key.strip().lower() == "q":
+                value = value.strip()
+                # A weight that is not a number is no consent.
+                accepted = bool(QVALUE.fullmatch(value)) and float(value) > 0
+        accepted_by_name["gzip" if name == "x-gzip" else name] = accepted
+    return [
+        encoding for encoding, _ in ENCODINGS if accepted_by_name.get(encoding, False)
+    ]
+
+
+def _etag(stats: os.stat_result, encoding: str | None = None) -> str:
+    # Each encoding's bytes are a representation of their own (RFC 9110, 8.8.3.3).
+    suffix = f"-{'gz' if encoding == 'gzip' else encoding}" if encoding else ""
+    return f'"{stats.st_size:x}-{stats.st_mtime_ns:x}{suffix}"'
 
 
 def _not_modified(environ: WSGIEnvironment, etag: str, mtime: float) -> bool:
@@ -143,6 +200,11 @@ def _decoded_path(environ: WSGIEnvironment) -> str | None:
     return path
 
 
+def _names_a_variant(path: str) -> bool:
+    """Say whether a path asks for a precompressed variant (``/x/index.html.gz``)."""
+    return not path.endswith("/") and is_variant(Path(path))
+
+
 def _is_django_path(path: str) -> bool:
     return any(
         path.startswith(prefix) or path == prefix.rstrip("/")
@@ -184,17 +246,24 @@ class OutputFolderApp:
             self.root if self.root is not None else Path(settings.NEWSDESK_OUTPUT_DIR)
         )
         try:
-            target = output_path(path, root=root)
+            target = None if _names_a_variant(path) else output_path(path, root=root)
         except OutputPathError:
             return self.app(environ, start_response)  # Django answers 404
-        fd, stats = self._open(target)
-        if fd is not None and stats is not None:
-            if stat.S_ISDIR(stats.st_mode):
-                os.close(fd)
-                return self._redirect_to_folder(environ, path, start_response)
-            return self._serve(
-                environ, start_response, fd, stats, target, status="200 OK"
-            )
+        if target is not None:
+            fd, stats = self._open(target)
+            if fd is not None and stats is not None:
+                if stat.S_ISDIR(stats.st_mode):
+                    os.close(fd)
+                    return self._redirect_to_folder(environ, path, start_response)
+                return self._serve(
+                    environ,
+                    start_response,
+                    fd,
+                    stats,
+                    target,
+                    status="200 OK",
+                    reader_path=path,
+                )
         if _django_knows(path):
             return self.app(environ, start_response)
         not_found = root / NOT_FOUND_FILE
@@ -208,11 +277,14 @@ class OutputFolderApp:
         return self.app(environ, start_response)
 
     @staticmethod
-    def _open(path: Path) -> tuple[int | None, os.stat_result | None]:
+    def _open(
+        path: Path, *, follow_links: bool = True
+    ) -> tuple[int | None, os.stat_result | None]:
         """Open a file and stat the open file, so both describe the same version."""
+        # Non-blocking, so a pipe put in the folder cannot hang the worker.
+        flags = os.O_RDONLY | os.O_NONBLOCK | (0 if follow_links else os.O_NOFOLLOW)
         try:
-            # Non-blocking, so a pipe put in the folder cannot hang the worker.
-            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+            fd = os.open(path, flags)
         except OSError:  # missing, a file where a folder was expected, unreadable
             return None, None
         try:
@@ -230,32 +302,64 @@ class OutputFolderApp:
         path: Path,
         *,
         status: str,
+        reader_path: str | None = None,
     ) -> Iterable[bytes]:
         if not stat.S_ISREG(stats.st_mode):
             os.close(fd)
             return self._not_a_file(environ, start_response)
-        etag = _etag(stats)
-        suffix = path.suffix.lower()
-        cache = SHORT_CACHE if suffix in SHORT_CACHE_SUFFIXES else LONG_CACHE
-        headers: Headers = [
+        headers: Headers = []
+        encoding = None
+        if is_compressible(path):
+            headers.append(("Vary", "Accept-Encoding"))
+            encoding, fd, stats = self._choose_variant(environ, path, fd, stats)
+        etag = _etag(stats, encoding)
+        headers += [
             ("ETag", etag),
             ("Last-Modified", email.utils.formatdate(stats.st_mtime, usegmt=True)),
-            ("Cache-Control", cache),
+            ("Cache-Control", cache_control_for(path, reader_path)),
             *self._security_headers(),
         ]
         if status.startswith("200") and _not_modified(environ, etag, stats.st_mtime):
             os.close(fd)
             start_response("304 Not Modified", headers)
             return []
-        headers += [
-            ("Content-Type", content_type_for(path)),
-            ("Content-Length", str(stats.st_size)),
-        ]
+        headers.append(("Content-Type", content_type_for(path)))
+        if encoding is not None:
+            headers.append(("Content-Encoding", encoding))
+        headers.append(("Content-Length", str(stats.st_size)))
         start_response(status, headers)
         if environ.get("REQUEST_METHOD", "GET").upper() == "HEAD":
             os.close(fd)
             return []
         return _FileBody(fd, stats.st_size)
+
+    def _choose_variant(
+        self,
+        environ: WSGIEnvironment,
+        path: Path,
+        fd: int,
+        stats: os.stat_result,
+    ) -> tuple[str | None, int, os.stat_result]:
+        """Return the encoding to send and the open file holding it."""
+        for encoding in accepted_encodings(environ.get("HTTP_ACCEPT_ENCODING")):
+            # Publishing writes variants as plain files: a link is never followed.
+            variant_fd, variant_stats = self._open(
+                variant_path(path, encoding), follow_links=False
+            )
+            if variant_fd is None or variant_stats is None:
+                continue
+            # Publishing renames variants into place before their file: a variant
+            # newer than the file belongs to a write not finished (or one that died),
+            # and the file itself is what readers get meanwhile.
+            if (
+                not stat.S_ISREG(variant_stats.st_mode)
+                or variant_stats.st_mtime_ns > stats.st_mtime_ns
+            ):
+                os.close(variant_fd)
+                continue
+            os.close(fd)
+            return encoding, variant_fd, variant_stats
+        return None, fd, stats
 
     def _not_a_file(
         self, environ: WSGIEnvironment, start_response: StartResponse

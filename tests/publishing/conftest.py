@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from newsdesk.publishing.output import is_variant
 from newsdesk.stories.models import StoryPage
 
 OLD = 1_000_000_000  # a time long ago (2001), given to files to see if they change
@@ -19,13 +20,14 @@ Publish = Callable[..., StoryPage]
 Unpublish = Callable[[StoryPage], None]
 
 
-def output_files(root: Path | None = None) -> set[str]:
-    """Return every file under the output folder, relative to it."""
+def output_files(root: Path | None = None, *, variants: bool = False) -> set[str]:
+    """Return every file under the output folder, relative to it (no .gz/.br unless asked)."""
     root = root or Path(settings.NEWSDESK_OUTPUT_DIR)
     return {
         str(Path(folder, name).relative_to(root))
         for folder, _, names in os.walk(root)
         for name in names
+        if variants or not is_variant(Path(name))
     }
 
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import brotli  # type: ignore[import-untyped]  # it ships no type hints
 import pytest
+import time_machine
 
 from newsdesk.publishing.output import (
+    BROTLI_BEST_QUALITY,
     OutputPathError,
     output_path,
     remove_file,
@@ -109,3 +114,194 @@ def test_remove_file_removes_folders_left_empty_but_not_the_root(
     assert remove_file(kept, root=root)
     assert root.is_dir()
     assert not remove_file(kept, root=root)
+
+
+# --- precompressed variants ----------------------------------------------------------
+
+PAGE = (
+    b"<!doctype html><html lang=en><title>Floods reach the city</title><body>"
+    + b"<p>The river rose overnight and the old town is under water.</p>" * 30
+    + b"</body></html>"
+)
+
+
+def _variants(path: Path) -> dict[str, bytes]:
+    """Return the decompressed content of each variant beside a file."""
+    found = {}
+    gz, br = path.with_name(path.name + ".gz"), path.with_name(path.name + ".br")
+    if gz.exists():
+        found["gzip"] = gzip.decompress(gz.read_bytes())
+    if br.exists():
+        found["br"] = brotli.decompress(br.read_bytes())
+    return found
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "index.html",
+        "rss.xml",
+        "site.css",
+        "print.js",
+        "feed.json",
+        "robots.txt",
+        "logo.svg",
+    ],
+)
+def test_a_text_file_gets_gzip_and_brotli_variants_of_the_same_content(
+    tmp_path: Path, name: str
+) -> None:
+    target = tmp_path / "world" / name
+
+    write_file(target, PAGE)
+
+    assert _variants(target) == {"gzip": PAGE, "br": PAGE}
+    assert sorted(os.listdir(target.parent)) == [name, f"{name}.br", f"{name}.gz"]
+    for variant in target.parent.iterdir():
+        assert stat.S_IMODE(variant.stat().st_mode) == 0o644
+
+
+@pytest.mark.parametrize("name", ["photo.jpg", "logo.png", "serif.woff2", "marker"])
+def test_other_files_get_no_variants(tmp_path: Path, name: str) -> None:
+    write_file(tmp_path / name, PAGE)
+
+    assert os.listdir(tmp_path) == [name]
+
+
+def test_a_small_file_gets_no_variants_and_loses_those_it_had(tmp_path: Path) -> None:
+    target = tmp_path / "index.html"
+    write_file(target, PAGE)
+
+    write_file(target, b"<p>Moved.</p>")
+
+    assert os.listdir(tmp_path) == ["index.html"]
+    assert target.read_bytes() == b"<p>Moved.</p>"
+
+
+def test_the_gzip_variant_carries_no_time_so_a_page_always_gives_the_same_bytes(
+    tmp_path: Path,
+) -> None:
+    first, second = tmp_path / "one.html", tmp_path / "two.html"
+    with time_machine.travel(1_000_000_000, tick=False):
+        write_file(first, PAGE)
+    with time_machine.travel(1_700_000_000, tick=False):
+        write_file(second, PAGE)
+
+    one = (tmp_path / "one.html.gz").read_bytes()
+    assert one == (tmp_path / "two.html.gz").read_bytes()
+    assert one[4:8] == b"\0\0\0\0"  # MTIME (RFC 1952, section 2.3)
+    assert (tmp_path / "one.html.br").read_bytes() == (
+        tmp_path / "two.html.br"
+    ).read_bytes()
+
+
+def test_the_brotli_quality_can_be_chosen(tmp_path: Path) -> None:
+    write_file(tmp_path / "fast.html", PAGE, brotli_quality=0)
+    write_file(tmp_path / "best.html", PAGE, brotli_quality=BROTLI_BEST_QUALITY)
+
+    fast = (tmp_path / "fast.html.br").read_bytes()
+    best = (tmp_path / "best.html.br").read_bytes()
+    assert len(best) < len(fast)
+    assert brotli.decompress(best) == brotli.decompress(fast) == PAGE
+
+
+@pytest.mark.parametrize("new", [PAGE.replace(b"old town", b"harbour"), b"<p>x</p>"])
+def test_variants_are_in_place_before_the_file_is_renamed_over_the_old_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, new: bytes
+) -> None:
+    target = tmp_path / "index.html"
+    write_file(target, PAGE)
+    seen_when_renamed: list[dict[str, bytes]] = []
+    rename = os.replace
+
+    def watching_replace(source: Any, destination: Any) -> None:
+        if Path(destination) == target:
+            seen_when_renamed.append(_variants(target))
+        rename(source, destination)
+
+    monkeypatch.setattr(os, "replace", watching_replace)
+
+    write_file(target, new)
+
+    expected = {"gzip": new, "br": new} if len(new) >= 256 else {}
+    assert seen_when_renamed == [expected]
+    assert _variants(target) == expected
+
+
+def test_a_write_failing_halfway_leaves_the_old_file_and_its_variants(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "index.html"
+    write_file(target, PAGE)
+
+    def chunks() -> Iterator[bytes]:
+        yield b"<html>half a new"
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        write_file(target, chunks())
+
+    assert target.read_bytes() == PAGE
+    assert _variants(target) == {"gzip": PAGE, "br": PAGE}
+    assert sorted(os.listdir(tmp_path)) == [
+        "index.html",
+        "index.html.br",
+        "index.html.gz",
+    ]
+
+
+def test_content_given_in_chunks_gets_variants_too(tmp_path: Path) -> None:
+    target = tmp_path / "index.html"
+
+    write_file(target, iter([PAGE[:100], PAGE[100:]]))
+
+    assert target.read_bytes() == PAGE
+    assert _variants(target) == {"gzip": PAGE, "br": PAGE}
+
+
+def test_an_unchanged_file_and_its_variants_are_left_untouched(tmp_path: Path) -> None:
+    target = tmp_path / "index.html"
+    write_file(target, PAGE)
+    for name in os.listdir(tmp_path):
+        os.utime(tmp_path / name, (1_000_000_000, 1_000_000_000))
+
+    write_file(target, PAGE, skip_unchanged=True)
+
+    assert {(tmp_path / name).stat().st_mtime for name in os.listdir(tmp_path)} == {
+        1_000_000_000
+    }
+
+
+def test_an_unchanged_file_with_a_stale_or_missing_variant_is_written_again(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "index.html"
+    other = PAGE.replace(b"old town", b"harbour")
+    write_file(target, PAGE)
+    # A write of other content that died after its first variant was renamed...
+    (tmp_path / "index.html.br").write_bytes(brotli.compress(other))
+    # ...and one whose gzip variant never arrived.
+    (tmp_path / "index.html.gz").unlink()
+
+    write_file(target, PAGE, skip_unchanged=True)
+
+    assert _variants(target) == {"gzip": PAGE, "br": PAGE}
+
+
+def test_remove_file_removes_the_variants_and_the_folder_they_were_in(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "site"
+    story = write_file(root / "world/x/index.html", PAGE)
+
+    assert remove_file(story, root=root)
+    assert not (root / "world").exists()
+
+
+def test_remove_file_removes_variants_whose_file_never_arrived(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    story = write_file(root / "world/x/index.html", PAGE)
+    story.unlink()
+
+    assert not remove_file(story, root=root)
+    assert not (root / "world").exists()

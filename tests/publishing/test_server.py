@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import gzip
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from typing import Any
 from wsgiref.types import StartResponse, WSGIEnvironment
 from wsgiref.util import setup_testing_defaults
 
+import brotli  # type: ignore[import-untyped]  # it ships no type hints
 import pytest
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
@@ -19,6 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path as url_path
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from newsdesk.publishing.output import write_file
 from newsdesk.publishing.server import OutputFolderApp
 
 SECRET = b"root:x:0:0:secret outside the output folder"
@@ -459,3 +462,217 @@ def test_the_wsgi_application_serves_the_output_folder(
 
     assert isinstance(application, OutputFolderApp)
     assert (response.status, response.body) == (200, PAGE)
+
+
+# --- precompressed variants ----------------------------------------------------------
+
+STORY = (
+    b"<!doctype html><html lang=en><title>Floods reach the city</title><body>"
+    + b"<p>The river rose overnight and the old town is under water.</p>" * 30
+    + b"</body></html>"
+)
+STORY_PATH = "/world/floods-reach-the-city/"
+
+
+@pytest.fixture
+def story_file(root: Path) -> Path:
+    """A story page written by publishing, with its gzip and Brotli variants."""
+    return write_file(root / "world" / "floods-reach-the-city" / "index.html", STORY)
+
+
+def _decoded(response: Response) -> bytes:
+    encoding = response.headers.get("Content-Encoding")
+    if encoding == "br":
+        body: bytes = brotli.decompress(response.body)
+        return body
+    if encoding == "gzip":
+        return gzip.decompress(response.body)
+    assert encoding is None, encoding
+    return response.body
+
+
+@pytest.mark.parametrize(
+    ("accept_encoding", "encoding"),
+    [
+        ("gzip, deflate, br, zstd", "br"),
+        ("br;q=0.5, gzip;q=1.0", "br"),
+        ("BR", "br"),
+        ("gzip", "gzip"),
+        ("x-gzip", "gzip"),
+        ("br;q=0, gzip", "gzip"),
+        ("br;q=0.000, gzip;q=0.001", "gzip"),
+        ("br;q=nonsense, gzip", "gzip"),
+        ("gzip;q=0", None),
+        ("identity", None),
+        ("*", None),
+        ("", None),
+    ],
+)
+def test_browsers_get_the_precompressed_variant_they_accept(
+    app: OutputFolderApp, story_file: Path, accept_encoding: str, encoding: str | None
+) -> None:
+    response = call(app, STORY_PATH, accept_encoding=accept_encoding)
+
+    assert response.status == 200
+    assert response.headers.get("Content-Encoding") == encoding
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert response.headers["Content-Length"] == str(len(response.body))
+    assert response.headers["Vary"] == "Accept-Encoding"
+    assert _decoded(response) == STORY
+
+
+def test_each_encoding_has_its_own_etag_and_gets_its_own_304(
+    app: OutputFolderApp, story_file: Path
+) -> None:
+    etags = {
+        accept: call(app, STORY_PATH, accept_encoding=accept).headers["ETag"]
+        for accept in ("br", "gzip", "identity")
+    }
+
+    assert etags["br"].endswith('-br"')
+    assert etags["gzip"].endswith('-gz"')
+    assert len(set(etags.values())) == 3
+    for accept, etag in etags.items():
+        again = call(app, STORY_PATH, accept_encoding=accept, if_none_match=etag)
+        assert (again.status, again.body) == (304, b"")
+        assert again.headers["ETag"] == etag
+        assert again.headers["Vary"] == "Accept-Encoding"
+    other = call(app, STORY_PATH, accept_encoding="gzip", if_none_match=etags["br"])
+    assert other.status == 200
+
+
+def test_head_answers_with_the_variants_length(
+    app: OutputFolderApp, story_file: Path
+) -> None:
+    full = call(app, STORY_PATH, accept_encoding="br")
+
+    head = call(app, STORY_PATH, method="HEAD", accept_encoding="br")
+
+    assert (head.status, head.body) == (200, b"")
+    assert head.headers["Content-Encoding"] == "br"
+    assert head.headers["Content-Length"] == str(len(full.body))
+
+
+def test_a_variant_newer_than_its_file_is_not_sent(
+    app: OutputFolderApp, story_file: Path
+) -> None:
+    """A write renames the variants first: until the file follows, readers get it."""
+    brotli_file = story_file.with_name("index.html.br")
+    stats = story_file.stat()
+    os.utime(brotli_file, ns=(stats.st_atime_ns, stats.st_mtime_ns + 1))
+
+    response = call(app, STORY_PATH, accept_encoding="br, gzip")
+
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert _decoded(response) == STORY
+
+
+def test_a_missing_variant_falls_back_to_the_next_encoding_or_the_file(
+    app: OutputFolderApp, story_file: Path
+) -> None:
+    story_file.with_name("index.html.br").unlink()
+
+    gzipped = call(app, STORY_PATH, accept_encoding="br, gzip")
+    story_file.with_name("index.html.gz").unlink()
+    plain = call(app, STORY_PATH, accept_encoding="br, gzip")
+
+    assert gzipped.headers["Content-Encoding"] == "gzip"
+    assert "Content-Encoding" not in plain.headers
+    assert plain.body == STORY
+
+
+def test_a_variant_that_is_a_link_is_never_followed(
+    app: OutputFolderApp, root: Path, story_file: Path
+) -> None:
+    secret = root.parent / "secret.html.br"
+    secret.write_bytes(brotli.compress(SECRET))
+    os.utime(secret, (1_000_000_000, 1_000_000_000))  # older than the page
+    story_file.with_name("index.html.br").unlink()
+    story_file.with_name("index.html.br").symlink_to(secret)
+
+    response = call(app, STORY_PATH, accept_encoding="br")
+
+    assert "Content-Encoding" not in response.headers
+    assert response.body == STORY
+
+
+def test_a_small_page_without_variants_is_sent_as_it_is(
+    app: OutputFolderApp,
+) -> None:
+    response = call(app, "/", accept_encoding="br, gzip")
+
+    assert (response.body, response.headers["Vary"]) == (PAGE, "Accept-Encoding")
+    assert "Content-Encoding" not in response.headers
+
+
+def test_an_image_does_not_vary_by_encoding(app: OutputFolderApp, root: Path) -> None:
+    (root / "photo.jpg").write_bytes(b"\xff\xd8" + b"jpeg" * 100)
+    (root / "photo.jpg.gz").write_bytes(gzip.compress(b"not to be sent"))
+
+    response = call(app, "/photo.jpg", accept_encoding="gzip")
+
+    assert "Vary" not in response.headers
+    assert "Content-Encoding" not in response.headers
+
+
+def test_the_404_page_is_sent_compressed_too(app: OutputFolderApp, root: Path) -> None:
+    write_file(root / "404.html", STORY)
+
+    response = call(app, "/world/no-such-story/", accept_encoding="br")
+
+    assert response.status == 404
+    assert response.headers["Content-Encoding"] == "br"
+    assert _decoded(response) == STORY
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        STORY_PATH + "index.html.gz",
+        STORY_PATH + "index.html.br",
+        STORY_PATH + "index.html.BR",
+        "/index.html.gz",
+    ],
+)
+def test_variants_are_never_pages_of_their_own(
+    app: OutputFolderApp, root: Path, story_file: Path, inner: Inner, path: str
+) -> None:
+    write_file(root / "index.html", STORY)
+    (root / "404.html").write_bytes(b"<p>Not here</p>")
+
+    response = call(app, path)
+
+    assert (response.status, response.body) == (404, b"<p>Not here</p>")
+    assert inner.paths == []
+
+
+# --- caching of assets ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "cache_control"),
+    [
+        ("assets/site.3f2a9c1b.css", "public, max-age=31536000, immutable"),
+        ("assets/site.3F2A9C1B0D.css", "public, max-age=31536000, immutable"),
+        (
+            "assets/fonts/serif.0123456789abcdef.woff2",
+            "public, max-age=31536000, immutable",
+        ),
+        ("assets/site.css", "public, max-age=60"),
+        ("assets/site.3f2a9c1.css", "public, max-age=60"),
+        ("assets/site.3f2a9c1z.css", "public, max-age=60"),
+        ("assets/logo.png", "public, max-age=3600"),
+        ("site.3f2a9c1b.css", "public, max-age=60"),
+        ("world/assets/site.3f2a9c1b.css", "public, max-age=60"),
+    ],
+)
+def test_only_fingerprinted_assets_are_cached_for_a_year(
+    app: OutputFolderApp, root: Path, name: str, cache_control: str
+) -> None:
+    write_file(root / name, b"body { color: #222 }\n" * 20)
+
+    plain = call(app, f"/{name}")
+    compressed = call(app, f"/{name}", accept_encoding="gzip")
+
+    assert plain.headers["Cache-Control"] == cache_control
+    assert compressed.headers["Cache-Control"] == cache_control
