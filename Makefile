@@ -9,12 +9,13 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 NEWSDESK := $(UV) run --locked newsdesk
 ARGS ?=
 
-.PHONY: install run setup test test-postgres lint fmt check demo build-site bench clean help
+.PHONY: install run setup test quality-tools system-deps test-postgres lint fmt check \
+	bench clean help
 
 help:
 	@echo "make run    set up, load the demo archive on first start, start newsdesk"
 	@echo "make test   set up and run the test suite (ARGS=... for a subset)"
-	@echo "make lint | fmt | check | bench | clean"
+	@echo "make lint | fmt | check | bench | clean | system-deps | quality-tools"
 
 .tools/bin/uv:
 	@echo "uv not found: installing it into .tools/ with pip"
@@ -35,7 +36,43 @@ setup: install
 run: setup
 	exec $(NEWSDESK) start
 
-test: install
+# Debian packages some tests need, each named by what it provides: nginx with the
+# brotli_static module (tests/publishing/test_nginx.py runs deploy/nginx.conf),
+# Chromium, Java and npm (tests/publishing/test_quality.py: axe-core and the Nu HTML
+# Checker). Installs only what is missing, as root or through sudo.
+SYSTEM_DEPS := /usr/sbin/nginx:nginx \
+	/usr/lib/nginx/modules/ngx_http_brotli_static_module.so:libnginx-mod-http-brotli-static \
+	/usr/bin/chromium:chromium java:default-jre-headless npm:npm
+
+system-deps:
+	@missing=""; \
+	for pair in $(SYSTEM_DEPS); do \
+		thing=$${pair%%:*}; package=$${pair#*:}; \
+		case $$thing in /*) [ -e $$thing ];; *) command -v $$thing >/dev/null;; esac \
+			|| missing="$$missing $$package"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "system-deps: nothing missing"; exit 0; fi; \
+	if ! command -v apt-get >/dev/null; then \
+		echo "system-deps: no apt-get here; install$$missing yourself"; exit 1; fi; \
+	sudo=""; if [ "$$(id -u)" != 0 ]; then sudo="sudo"; fi; \
+	apt="$$sudo env DEBIAN_FRONTEND=noninteractive apt-get"; \
+	echo "system-deps: apt-get install -y --no-install-recommends$$missing"; \
+	$$apt install -y --no-install-recommends $$missing || { \
+		echo "system-deps: the install failed; apt-get update, then trying again"; \
+		$$apt update && $$apt install -y --no-install-recommends $$missing; }
+
+# The offline checkers the reader-site tests run (axe-core, vnu-jar), from the npm
+# registry, pinned in tools/quality/package-lock.json.
+QUALITY_TOOLS := tools/quality/node_modules/.installed
+
+quality-tools: $(QUALITY_TOOLS)
+
+$(QUALITY_TOOLS): tools/quality/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: run make system-deps"; exit 1; }
+	cd tools/quality && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: install system-deps quality-tools
 	$(UV) run --locked pytest $(ARGS)
 
 test-postgres:
