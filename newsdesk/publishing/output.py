@@ -218,6 +218,23 @@ def remove_file(path: Path, *, root: Path | None = None) -> bool:
     return existed
 
 
+def remove_if_stale(
+    path: Path, *, keep: set[Path], older_than: float, root: Path | None = None
+) -> bool:
+    """Remove a file a rebuild did not write, unless it changed since ``older_than``.
+
+    A file changed after the rebuild began belongs to a publish that ran alongside
+    it and stays. Returns whether the file was removed.
+    """
+    if path in keep:
+        return False
+    try:
+        modified = path.stat().st_mtime
+    except FileNotFoundError:
+        return False
+    return modified < older_than and remove_file(path, root=root)
+
+
 def remove_empty_folders(folder: Path, *, root: Path) -> None:
     """Remove a folder and its parents while they are empty, stopping at the root."""
     folder = folder.resolve()

@@ -49,6 +49,7 @@ from .output import (
     output_path,
     output_root,
     remove_file,
+    remove_if_stale,
     write_file,
 )
 
@@ -307,16 +308,9 @@ def _remove_stale(root: Path, keep: set[Path], *, older_than: float) -> list[Pat
             stale_temp = name.startswith(".") and name.endswith(TEMP_SUFFIX)
             if name != INDEX and not stale_temp:
                 continue
-            if path in keep:
-                continue
-            try:
-                modified = path.stat().st_mtime
-            except FileNotFoundError:
-                continue
-            # Files changed since the rebuild began belong to a publish that ran
-            # alongside it; temporary files get a grace period for slow writers.
+            # Temporary files get a grace period for slow writers.
             limit = older_than - STALE_TEMP_SECONDS if stale_temp else older_than
-            if modified < limit and remove_file(path, root=resolved_root):
+            if remove_if_stale(path, keep=keep, older_than=limit, root=resolved_root):
                 removed.append(path)
     return removed
 

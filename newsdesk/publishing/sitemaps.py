@@ -54,7 +54,14 @@ from newsdesk.stories.selectors import (
     story_month_list,
 )
 
-from .output import output_path, output_root, remove_file, same_content, write_file
+from .output import (
+    output_path,
+    output_root,
+    remove_file,
+    remove_if_stale,
+    same_content,
+    write_file,
+)
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
@@ -434,12 +441,6 @@ def sitemaps_remove_stale(*, keep: set[Path], older_than: float) -> list[Path]:
     candidates += [output_path(p) for p in (FRONTS_PATH, NEWS_PATH, INDEX_PATH)]
     removed = []
     for path in candidates:
-        if path in keep:
-            continue
-        try:
-            modified = path.stat().st_mtime
-        except FileNotFoundError:
-            continue
-        if modified < older_than and remove_file(path):
+        if remove_if_stale(path, keep=keep, older_than=older_than):
             removed.append(path)
     return removed
