@@ -15,7 +15,7 @@ from django.db import transaction
 from wagtail.signals import page_published, page_slug_changed, page_unpublished
 
 from newsdesk.stories.models import HomePage, SectionPage, StoryPage
-from newsdesk.stories.selectors import public_path
+from newsdesk.stories.selectors import byline_people, public_path
 
 from . import services
 
@@ -46,9 +46,15 @@ def story_unpublished(
     sender: type[StoryPage], instance: StoryPage, **kwargs: Any
 ) -> None:
     """Take a story's page off the site once the unpublish commits."""
-    # The path now: by the time the callback runs the page may be deleted or moved.
+    # The path and byline now: by the time the callback runs the page may be
+    # deleted (its byline rows with it) or moved.
     path = public_path(instance)
-    _after_commit(lambda: services.site_unpublish_story(story=instance, path=path))
+    authors = byline_people(instance)
+    _after_commit(
+        lambda: services.site_unpublish_story(
+            story=instance, path=path, authors=authors
+        )
+    )
 
 
 def story_slug_changed(

@@ -7,9 +7,11 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
-from newsdesk.stories.models import HomePage, SectionPage, StoryPage
+from newsdesk.stories.models import HomePage, Person, SectionPage, StoryPage
 from newsdesk.stories.selectors import (
     SiteInfo,
+    author_archive_context,
+    author_context,
     home_context,
     not_found_context,
     section_archive_context,
@@ -19,7 +21,8 @@ from newsdesk.stories.selectors import (
 
 HOME_TEMPLATE = "stories/home_page.html"
 SECTION_TEMPLATE = "stories/section_page.html"
-ARCHIVE_TEMPLATE = "stories/section_archive.html"
+ARCHIVE_TEMPLATE = "reader/archive.html"
+AUTHOR_TEMPLATE = "stories/person_page.html"
 STORY_TEMPLATE = "stories/story_page.html"
 NOT_FOUND_TEMPLATE = "reader/404.html"
 
@@ -58,6 +61,33 @@ def render_section_archive(
         section, number=number, site=site, stories=stories
     )
     return _render(ARCHIVE_TEMPLATE, section, context)
+
+
+def render_author_front(
+    *,
+    person: Person,
+    site: SiteInfo | None = None,
+    stories: Sequence[StoryPage] | None = None,
+    sections: Mapping[str, SectionPage] | None = None,
+) -> bytes:
+    """Return a person's author page HTML (``stories``: all theirs, newest first)."""
+    context = author_context(person, site=site, stories=stories, sections=sections)
+    return _render(AUTHOR_TEMPLATE, None, context)
+
+
+def render_author_archive(
+    *,
+    person: Person,
+    number: int,
+    site: SiteInfo | None = None,
+    stories: Sequence[StoryPage] | None = None,
+    sections: Mapping[str, SectionPage] | None = None,
+) -> bytes:
+    """Return a person's archive page ``number`` (1 = oldest; ``stories`` likewise)."""
+    context = author_archive_context(
+        person, number=number, site=site, stories=stories, sections=sections
+    )
+    return _render(ARCHIVE_TEMPLATE, None, context)
 
 
 def render_story(

@@ -1,8 +1,8 @@
 """Write the reader site into the output folder: one story's pages, or all of it.
 
 Publishing a story touches a fixed number of files (its page, the home page, its
-section front, the archive page it falls on, the feed and the sitemaps it is on),
-never the whole archive:
+section front, the archive page it falls on, the same two pages of each of its
+authors, the feed and the sitemaps it is on), never the whole archive:
 archive pages are numbered from the oldest story, so adding a story changes only the
 last one.
 """
@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import partial
@@ -25,12 +25,14 @@ from django.conf import settings
 from django.db import connections
 
 from newsdesk.core.files import TEMP_SUFFIX
-from newsdesk.stories.models import SectionPage, StoryPage
+from newsdesk.stories.models import Person, SectionPage, StoryPage
 from newsdesk.stories.selectors import (
     FEED_PATH,
     SiteInfo,
     archive_page_count,
     archive_path,
+    author_path,
+    byline_people,
     home_get,
     public_path,
     section_list_live,
@@ -99,16 +101,31 @@ def _write_feed() -> Path:
     return _write(FEED_PATH, render_feed())
 
 
-def _archive_position(story: StoryPage, section: SectionPage) -> tuple[int, int, int]:
+def _write_author_front(person: Person, site: SiteInfo) -> Path:
+    content = renderer.render_author_front(person=person, site=site)
+    return _write(author_path(person), content)
+
+
+def _write_author_archive(person: Person, number: int, site: SiteInfo) -> Path:
+    content = renderer.render_author_archive(person=person, number=number, site=site)
+    return _write(archive_path(author_path(person), number), content)
+
+
+def _archive_position(
+    story: StoryPage,
+    *,
+    section: SectionPage | None = None,
+    author: Person | None = None,
+) -> tuple[int, int, int]:
     """Return (page number, place on that page from 0, number of pages)."""
     size = settings.NEWSDESK_ARCHIVE_PAGE_SIZE
-    older = story_count_older(story=story, section=section)
-    total = story_list_live(section=section).count()
+    older = story_count_older(story=story, section=section, author=author)
+    total = story_list_live(section=section, author=author).count()
     return older // size + 1, older % size, archive_page_count(total=total)
 
 
-def _remove_archive_pages_after(section: SectionPage, last: int) -> list[Path]:
-    folder = output_path(public_path(section)).parent / ARCHIVE_FOLDER
+def _remove_archive_pages_after(front_path: str, last: int) -> list[Path]:
+    folder = output_path(front_path).parent / ARCHIVE_FOLDER
     if not folder.is_dir():
         return []
     removed = []
@@ -142,21 +159,37 @@ def site_publish_story(*, story: StoryPage) -> list[Path]:
     ]
     if section is not None and section.live:
         written.append(_write_section_front(section, site))
-        number, place, last = _archive_position(live, section)
+        number, place, last = _archive_position(live, section=section)
         written.append(_write_archive(section, number, site))
         if number == last and number > 1 and place == 0:
             written.append(_write_archive(section, number - 1, site))
+    for person in _distinct(byline_people(live)):
+        written.append(_write_author_front(person, site))
+        number, place, last = _archive_position(live, author=person)
+        written.append(_write_author_archive(person, number, site))
+        if number == last and number > 1 and place == 0:
+            written.append(_write_author_archive(person, number - 1, site))
     written.append(_write_feed())
     written += sitemaps.sitemaps_write_for_story(story=live)
     return written
 
 
-def site_unpublish_story(*, story: StoryPage, path: str) -> list[Path]:
+def _distinct(people: Iterable[Person]) -> list[Person]:
+    """Return people in order, each once (a byline may name someone twice)."""
+    return list({person.pk: person for person in people}.values())
+
+
+def site_unpublish_story(
+    *, story: StoryPage, path: str, authors: Sequence[Person] | None = None
+) -> list[Path]:
     """Remove a story's page from the site and rewrite the pages that listed it.
 
-    ``path`` is the story's reader path when it was unpublished. The archive pages
-    from the one it was on to the last are rewritten (the stories after it move up
-    one place). Returns the files written and removed.
+    ``path`` is the story's reader path when it was unpublished, ``authors`` the
+    people of its byline then (by default, read from the story: pass them when the
+    story is being deleted). The archive pages of its section and of each author,
+    from the one it was on to the last, are rewritten (the stories after it move up
+    one place); an author with no live story left loses their page. Returns the
+    files written and removed.
     """
     if StoryPage.objects.filter(pk=story.pk, live=True).exists():
         return []  # published again before this ran: the publisher has it
@@ -167,13 +200,33 @@ def site_unpublish_story(*, story: StoryPage, path: str) -> list[Path]:
     section = section_of(story)
     if section is not None and section.live:
         changed.append(_write_section_front(section, site))
-        number, _, last = _archive_position(story, section)
+        number, _, last = _archive_position(story, section=section)
         for page in range(min(number, last), last + 1) if last else ():
             changed.append(_write_archive(section, page, site))
-        changed += _remove_archive_pages_after(section, last)
+        changed += _remove_archive_pages_after(public_path(section), last)
+    if authors is None:
+        authors = byline_people(story)
+    for person in _distinct(authors):
+        changed += _rewrite_author_from(story, person, site)
     changed.append(_write_feed())
     changed += sitemaps.sitemaps_write_for_story(story=story)
     return changed
+
+
+def _rewrite_author_from(
+    story: StoryPage, person: Person, site: SiteInfo
+) -> list[Path]:
+    """Rewrite a person's pages from the one a story left on, or remove them all."""
+    front = author_path(person)
+    number, _, last = _archive_position(story, author=person)
+    if not last:
+        front_file = output_path(front)
+        removed = [front_file] if remove_file(front_file) else []
+        return removed + _remove_archive_pages_after(front, 0)
+    changed = [_write_author_front(person, site)]
+    for page in range(min(number, last), last + 1):
+        changed.append(_write_author_archive(person, page, site))
+    return changed + _remove_archive_pages_after(front, last)
 
 
 def site_publish_section(*, section: SectionPage) -> list[Path]:
@@ -195,7 +248,7 @@ def site_unpublish_section(*, section: SectionPage, path: str) -> list[Path]:
     """Remove a section's front and archive, rewrite the home page and fronts sitemap."""
     front = output_path(path)
     removed = [front] if remove_file(front) else []
-    removed += _remove_archive_pages_after(section, 0)
+    removed += _remove_archive_pages_after(path, 0)
     return removed + _write_home(site_info()) + sitemaps.sitemaps_write_for_fronts()
 
 
@@ -315,6 +368,50 @@ def _remove_stale(root: Path, keep: set[Path], *, older_than: float) -> list[Pat
     return removed
 
 
+def _author_rebuild_pages(
+    stories: Sequence[StoryPage], site: SiteInfo, sections: Mapping[str, SectionPage]
+) -> list[tuple[str, Callable[[], bytes]]]:
+    """Return every author page and archive page, from live stories newest first."""
+    people: dict[int, Person] = {}
+    by_person: dict[int, list[StoryPage]] = defaultdict(list)
+    for story in stories:
+        for person in _distinct(byline_people(story)):
+            people.setdefault(person.pk, person)
+            by_person[person.pk].append(story)
+    pages: list[tuple[str, Callable[[], bytes]]] = []
+    for pk, person in people.items():
+        front = author_path(person)
+        newest_first = by_person[pk]
+        oldest_first = newest_first[::-1]
+        pages.append(
+            (
+                front,
+                partial(
+                    renderer.render_author_front,
+                    person=person,
+                    site=site,
+                    stories=newest_first,
+                    sections=sections,
+                ),
+            )
+        )
+        for number in range(1, archive_page_count(total=len(oldest_first)) + 1):
+            pages.append(
+                (
+                    archive_path(front, number),
+                    partial(
+                        renderer.render_author_archive,
+                        person=person,
+                        number=number,
+                        site=site,
+                        stories=oldest_first,
+                        sections=sections,
+                    ),
+                )
+            )
+    return pages
+
+
 def site_rebuild(
     *, progress: Progress | None = None, workers: int | None = None
 ) -> int:
@@ -367,6 +464,7 @@ def site_rebuild(
                     ),
                 )
             )
+    pages += _author_rebuild_pages(stories, site, sections)
     pages.append((FEED_PATH, render_feed))
     pages.append((NOT_FOUND_PATH, partial(renderer.render_not_found, site=site)))
     pages += sitemaps.sitemap_rebuild_files()

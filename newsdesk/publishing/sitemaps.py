@@ -4,7 +4,8 @@ The files, by reader path:
 
 - ``/robots.txt``: crawlers may go everywhere but the newsroom; names the index.
 - ``/sitemap.xml``: the sitemap index, every sitemap below with its ``lastmod``.
-- ``/sitemaps/fronts.xml``: the home page and the live section fronts.
+- ``/sitemaps/fronts.xml``: the home page, the live section fronts and the author
+  pages (of the people named on a live story).
 - ``/sitemaps/news.xml``: a Google News sitemap of the stories first published in
   the last two days.
 - ``/sitemaps/stories-YYYY-MM.xml``: the live stories first published in that month,
@@ -44,11 +45,13 @@ from django.utils.xmlutils import SimplerXMLGenerator
 
 from newsdesk.stories.models import StoryPage
 from newsdesk.stories.selectors import (
+    AUTHORS_PATH,
     StoryMonth,
     absolute_url,
     home_get,
     public_path,
     section_list_live,
+    story_last_modified_by_author,
     story_last_modified_by_section,
     story_list_for_sitemap,
     story_month_list,
@@ -257,7 +260,7 @@ def _latest(*times: datetime | None) -> datetime | None:
 
 
 def _front_entries() -> list[SitemapEntry]:
-    """Return the home page and live section fronts, changed when they or a story did."""
+    """Return the home page, section fronts and author pages, changed when they did."""
     by_section = story_last_modified_by_section()
     entries = []
     home = home_get()
@@ -276,6 +279,12 @@ def _front_entries() -> list[SitemapEntry]:
                 lastmod=_latest(
                     section.last_published_at, by_section.get(section.path)
                 ),
+            )
+        )
+    for slug, last_modified in story_last_modified_by_author().items():
+        entries.append(
+            SitemapEntry(
+                loc=absolute_url(f"{AUTHORS_PATH}{slug}/"), lastmod=last_modified
             )
         )
     return entries

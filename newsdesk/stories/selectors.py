@@ -34,6 +34,7 @@ from .models import (
 )
 
 FEED_PATH = "/rss.xml"
+AUTHORS_PATH = "/authors/"
 HOME_LATEST = 12
 HOME_PER_SECTION = 4
 DESCRIPTION_WORDS = 40
@@ -56,6 +57,14 @@ class SectionLink:
 
 
 @dataclass(frozen=True)
+class AuthorLink:
+    """A name in a byline and the reader path of that person's page."""
+
+    name: str
+    path: str
+
+
+@dataclass(frozen=True)
 class Teaser:
     """What a list of stories shows about one story."""
 
@@ -64,6 +73,7 @@ class Teaser:
     path: str
     standfirst: str
     byline: str
+    authors: tuple[AuthorLink, ...]
     published: Moment | None
     section: SectionLink | None
     language: str
@@ -84,7 +94,7 @@ class SiteInfo:
 
 @dataclass(frozen=True)
 class ArchivePage:
-    """One numbered archive page of a section (number 1 holds the oldest stories)."""
+    """One numbered archive page of a list of stories (number 1 holds the oldest)."""
 
     number: int
     path: str
@@ -102,9 +112,14 @@ def absolute_url(path: str) -> str:
     return settings.NEWSDESK_SITE_URL + iri_to_uri(path)
 
 
-def archive_path(section_path: str, number: int) -> str:
-    """Return the reader path of a section's numbered archive page."""
-    return f"{section_path}archive/{number}/"
+def archive_path(front_path: str, number: int) -> str:
+    """Return the reader path of a numbered archive page of a section or author."""
+    return f"{front_path}archive/{number}/"
+
+
+def author_path(person: Person) -> str:
+    """Return the reader path of a person's author page."""
+    return f"{AUTHORS_PATH}{person.slug}/"
 
 
 def moment(value: datetime | None) -> Moment | None:
@@ -136,35 +151,55 @@ def _authors_prefetch() -> Prefetch[Any]:
     )
 
 
-def story_list_live(*, section: SectionPage | None = None) -> QuerySet[StoryPage]:
-    """Return live stories, newest first, with their byline's people prefetched.
-
-    A story's section is its tree parent: look it up in ``section_map()`` with
-    ``section_of()`` instead of a query per story.
-    """
+def _live_stories(
+    *, section: SectionPage | None, author: Person | None
+) -> QuerySet[StoryPage]:
     live = StoryPage.objects.live()
     if section is not None:
         live = live.child_of(section)
-    stories: QuerySet[StoryPage] = live.order_by(
-        F("first_published_at").desc(nulls_last=True), "-id"
-    ).prefetch_related(_authors_prefetch())
+    stories: QuerySet[StoryPage] = live
+    if author is not None:
+        # A subquery, not a join: a person named twice in a byline is one story.
+        credited = StoryAuthor.objects.filter(person=author).values("story_id")
+        stories = stories.filter(pk__in=credited)
     return stories
 
 
-def story_list_live_oldest_first(*, section: SectionPage) -> QuerySet[StoryPage]:
-    """Return a section's live stories oldest first: the order archive pages number."""
-    stories: QuerySet[StoryPage] = (
-        StoryPage.objects.live()
-        .child_of(section)
+def story_list_live(
+    *, section: SectionPage | None = None, author: Person | None = None
+) -> QuerySet[StoryPage]:
+    """Return live stories, newest first, with their byline's people prefetched.
+
+    ``section`` and ``author`` narrow the list to a section's or a person's stories.
+    A story's section is its tree parent: look it up in ``section_map()`` with
+    ``section_of()`` instead of a query per story.
+    """
+    return (
+        _live_stories(section=section, author=author)
+        .order_by(F("first_published_at").desc(nulls_last=True), "-id")
+        .prefetch_related(_authors_prefetch())
+    )
+
+
+def story_list_live_oldest_first(
+    *, section: SectionPage | None = None, author: Person | None = None
+) -> QuerySet[StoryPage]:
+    """Return a section's or person's live stories oldest first, as archives number."""
+    return (
+        _live_stories(section=section, author=author)
         .order_by(F("first_published_at").asc(nulls_first=True), "id")
         .prefetch_related(_authors_prefetch())
     )
-    return stories
 
 
-def story_count_older(*, story: StoryPage, section: SectionPage) -> int:
-    """Return how many live stories of a section come before a story, oldest first."""
-    older: QuerySet[StoryPage] = StoryPage.objects.live().child_of(section)
+def story_count_older(
+    *,
+    story: StoryPage,
+    section: SectionPage | None = None,
+    author: Person | None = None,
+) -> int:
+    """Return how many live stories of a section or person come before a story."""
+    older = _live_stories(section=section, author=author)
     when = story.first_published_at
     if when is None:
         return older.filter(first_published_at__isnull=True, id__lt=story.pk).count()
@@ -206,7 +241,7 @@ def home_get() -> HomePage | None:
 
 
 def archive_page_count(*, total: int) -> int:
-    """Return how many archive pages a section with ``total`` live stories has."""
+    """Return how many archive pages a list of ``total`` live stories has."""
     size = settings.NEWSDESK_ARCHIVE_PAGE_SIZE
     return (total + size - 1) // size
 
@@ -238,6 +273,38 @@ def author_names(story: StoryPage) -> list[str]:
     return [person.name for person in byline_people(story)]
 
 
+def author_links(people: Iterable[Person]) -> tuple[AuthorLink, ...]:
+    """Return the names and author page paths of people in a byline."""
+    return tuple(AuthorLink(person.name, author_path(person)) for person in people)
+
+
+def person_list_with_live_stories() -> QuerySet[Person]:
+    """Return the people named in a live story's byline (those with a page), by name."""
+    people: QuerySet[Person] = (
+        Person.objects.filter(credits__story__live=True).distinct().order_by("name")
+    )
+    return people
+
+
+def story_last_modified_by_author() -> dict[str, datetime]:
+    """Return when a live story of each person last changed, by the person's slug."""
+    rows = (
+        StoryAuthor.objects.filter(story__live=True)
+        .values("person__slug")
+        .annotate(
+            last_modified=Max(
+                Coalesce("story__last_published_at", "story__first_published_at")
+            )
+        )
+        .order_by("person__slug")
+    )
+    return {
+        row["person__slug"]: row["last_modified"]
+        for row in rows
+        if row["last_modified"] is not None
+    }
+
+
 def story_summary(story: StoryPage) -> str:
     """Return the standfirst, or the start of the body as plain text."""
     if story.standfirst.strip():
@@ -257,12 +324,14 @@ def teaser(
     story: StoryPage, *, sections: Mapping[str, SectionPage] | None = None
 ) -> Teaser:
     """Return what a list shows about a story."""
+    people = byline_people(story)
     return Teaser(
         pk=story.pk,
         headline=story.title,
         path=public_path(story),
         standfirst=story.standfirst,
-        byline=byline_text(author_names(story)),
+        byline=byline_text(person.name for person in people),
+        authors=author_links(people),
         published=moment(story.first_published_at),
         section=_section_link(section_of(story, sections)),
         language=story.language,
@@ -342,6 +411,59 @@ def _section_base(
     return context
 
 
+def _front_stories(
+    live: QuerySet[StoryPage], stories: Sequence[StoryPage] | None
+) -> tuple[list[StoryPage], int]:
+    """Return the newest stories a front shows, and how many there are in all."""
+    size = settings.NEWSDESK_FRONT_SIZE
+    if stories is None:
+        return list(live[:size]), live.count()
+    return list(stories[:size]), len(stories)
+
+
+def _archive_list(front_path: str, total: int) -> list[ArchivePage]:
+    """Return a front's archive pages, the newest (highest number) first."""
+    return [
+        ArchivePage(number, archive_path(front_path, number))
+        for number in range(archive_page_count(total=total), 0, -1)
+    ]
+
+
+def _archive_page(
+    front_path: str,
+    *,
+    number: int,
+    oldest_first: QuerySet[StoryPage],
+    stories: Sequence[StoryPage] | None,
+) -> tuple[list[StoryPage], dict[str, Any]]:
+    """Return the stories on archive page ``number`` (newest first) and its links."""
+    size = settings.NEWSDESK_ARCHIVE_PAGE_SIZE
+    start, stop = (number - 1) * size, number * size
+    if stories is None:
+        total = oldest_first.count()
+        page_stories = list(oldest_first[start:stop])
+    else:
+        total = len(stories)
+        page_stories = list(stories[start:stop])
+    last = archive_page_count(total=total)
+    page_stories.reverse()  # newest first within the page, as on the front
+    links = {
+        "number": number,
+        "last_number": last,
+        "older": (
+            ArchivePage(number - 1, archive_path(front_path, number - 1))
+            if number > 1
+            else None
+        ),
+        "newer": (
+            ArchivePage(number + 1, archive_path(front_path, number + 1))
+            if number < last
+            else None
+        ),
+    }
+    return page_stories, links
+
+
 def section_context(
     section: SectionPage,
     *,
@@ -355,21 +477,15 @@ def section_context(
     """
     site = site or site_info()
     section_path = public_path(section)
-    if stories is None:
-        live = story_list_live(section=section)
-        total = live.count()
-        newest = list(live[: settings.NEWSDESK_FRONT_SIZE])
-    else:
-        total = len(stories)
-        newest = list(stories[: settings.NEWSDESK_FRONT_SIZE])
+    newest, total = _front_stories(story_list_live(section=section), stories)
     context = _section_base(
         section, site=site, path=section_path, title=f"{section.title} — {site.name}"
     )
     context["stories"] = teasers(newest, sections={section.path: section})
-    context["archive_pages"] = [
-        ArchivePage(number, archive_path(section_path, number))
-        for number in range(archive_page_count(total=total), 0, -1)
-    ]
+    context["archive_pages"] = _archive_list(section_path, total)
+    context["archive_intro"] = (
+        f"Every {section.title} story, page 1 holding the oldest."
+    )
     return context
 
 
@@ -385,18 +501,13 @@ def section_archive_context(
     ``stories``, if given, are all the section's live stories oldest first (as
     ``story_list_live_oldest_first()`` returns them), saving the queries.
     """
-    size = settings.NEWSDESK_ARCHIVE_PAGE_SIZE
     section_path = public_path(section)
-    start, stop = (number - 1) * size, number * size
-    if stories is None:
-        oldest_first = story_list_live_oldest_first(section=section)
-        total = oldest_first.count()
-        page_stories = list(oldest_first[start:stop])
-    else:
-        total = len(stories)
-        page_stories = list(stories[start:stop])
-    last = archive_page_count(total=total)
-    page_stories.reverse()  # newest first within the page, as on the front
+    page_stories, links = _archive_page(
+        section_path,
+        number=number,
+        oldest_first=story_list_live_oldest_first(section=section),
+        stories=stories,
+    )
     site = site or site_info()
     context = _section_base(
         section,
@@ -404,23 +515,87 @@ def section_archive_context(
         path=archive_path(section_path, number),
         title=f"{section.title} archive, page {number} — {site.name}",
     )
-    context.update(
-        {
-            "number": number,
-            "last_number": last,
-            "stories": teasers(page_stories, sections={section.path: section}),
-            "older": (
-                ArchivePage(number - 1, archive_path(section_path, number - 1))
-                if number > 1
-                else None
-            ),
-            "newer": (
-                ArchivePage(number + 1, archive_path(section_path, number + 1))
-                if number < last
-                else None
-            ),
-        }
+    context.update(links)
+    context["stories"] = teasers(page_stories, sections={section.path: section})
+    context["front_name"] = section.title
+    context["front_link"] = SectionLink(f"{section.title} front page", section_path)
+    context["show_section"] = False
+    return context
+
+
+def _author_base(
+    person: Person, *, site: SiteInfo, path: str, title: str
+) -> dict[str, Any]:
+    bio = " ".join(person.bio.split())
+    context = _page_context(
+        site=site,
+        path=path,
+        title=title,
+        description=Truncator(bio).words(DESCRIPTION_WORDS, truncate="…")
+        or f"Stories by {person.name} on {site.name}.",
     )
+    context["person"] = person
+    return context
+
+
+def author_context(
+    person: Person,
+    *,
+    site: SiteInfo | None = None,
+    stories: Sequence[StoryPage] | None = None,
+    sections: Mapping[str, SectionPage] | None = None,
+) -> dict[str, Any]:
+    """Return what a person's author page shows: their newest stories and archive.
+
+    ``stories``, if given, are all the person's live stories newest first (as
+    ``story_list_live(author=...)`` returns them), saving the queries.
+    """
+    site = site or site_info()
+    path = author_path(person)
+    newest, total = _front_stories(story_list_live(author=person), stories)
+    context = _author_base(
+        person, site=site, path=path, title=f"{person.name} — {site.name}"
+    )
+    context["stories"] = teasers(newest, sections=sections)
+    context["archive_pages"] = _archive_list(path, total)
+    context["archive_intro"] = (
+        f"Every story by {person.name}, page 1 holding the oldest."
+    )
+    return context
+
+
+def author_archive_context(
+    person: Person,
+    *,
+    number: int,
+    site: SiteInfo | None = None,
+    stories: Sequence[StoryPage] | None = None,
+    sections: Mapping[str, SectionPage] | None = None,
+) -> dict[str, Any]:
+    """Return what archive page ``number`` of a person's stories shows (1 = oldest).
+
+    ``stories``, if given, are all the person's live stories oldest first (as
+    ``story_list_live_oldest_first(author=...)`` returns them), saving the queries.
+    """
+    path = author_path(person)
+    page_stories, links = _archive_page(
+        path,
+        number=number,
+        oldest_first=story_list_live_oldest_first(author=person),
+        stories=stories,
+    )
+    site = site or site_info()
+    context = _author_base(
+        person,
+        site=site,
+        path=archive_path(path, number),
+        title=f"Stories by {person.name}, page {number} — {site.name}",
+    )
+    context.update(links)
+    context["stories"] = teasers(page_stories, sections=sections)
+    context["front_name"] = person.name
+    context["front_link"] = SectionLink(f"Newest stories by {person.name}", path)
+    context["show_section"] = True
     return context
 
 
@@ -456,21 +631,27 @@ def story_context(
     updated = moment(story.last_published_at or story.first_published_at)
     summary = story_summary(story)
     section_link = _section_link(section)
+    # The people of a live story's byline have a page (it lists the story); those of
+    # a draft that was never published may not yet.
+    authors = author_links(people) if story.live else ()
+    credits: list[dict[str, str]] = [
+        {
+            "@type": "Organization"
+            if person.kind == Person.Kind.ORGANISATION
+            else "Person",
+            "name": person.name,
+        }
+        for person in people
+    ]
+    for credit, link in zip(credits, authors, strict=False):
+        credit["url"] = absolute_url(link.path)
 
     article: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
         "headline": story.title,
         "description": summary,
-        "author": [
-            {
-                "@type": "Organization"
-                if person.kind == Person.Kind.ORGANISATION
-                else "Person",
-                "name": person.name,
-            }
-            for person in people
-        ],
+        "author": credits,
         "publisher": {
             "@type": "Organization",
             "name": site.name,
@@ -500,6 +681,7 @@ def story_context(
             "lang": story.language,
             "dir": story.text_direction,
             "byline": byline_text(names),
+            "authors": authors,
             "published": published,
             "updated": updated,
             "source_url": _safe_source_url(story.source_url),

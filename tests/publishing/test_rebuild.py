@@ -45,9 +45,10 @@ def test_rebuild_writes_every_page_of_the_site(
     home: HomePage, section: SectionPage, story_factory: StoryFactory
 ) -> None:
     sport = make_section(home, title="Sport")
+    farida = make_person(name="Farida Noori")
     for n in range(3):
-        story_factory(live=True, slug=f"w{n}")
-    last = story_factory(live=True, slug="s0", section=sport)
+        story_factory(live=True, slug=f"w{n}", authors=[farida])
+    last = story_factory(live=True, slug="s0", section=sport, authors=[farida])
     story_factory(live=False, slug="draft")
 
     count = site_rebuild()
@@ -65,6 +66,9 @@ def test_rebuild_writes_every_page_of_the_site(
         "sport/index.html",
         "sport/archive/1/index.html",
         "sport/s0/index.html",
+        "authors/farida-noori/index.html",
+        "authors/farida-noori/archive/1/index.html",
+        "authors/farida-noori/archive/2/index.html",
         "robots.txt",
         "sitemap.xml",
         "sitemaps/fronts.xml",
@@ -148,8 +152,9 @@ def test_build_site_command_builds_and_reports(story_factory: StoryFactory) -> N
     call_command("build_site", stdout=out, stderr=io.StringIO())
 
     assert "world/floods/index.html" in output_files()
-    # six pages, robots.txt, the sitemap index and the fronts, news and month sitemaps
-    assert "Wrote 11 files" in out.getvalue()
+    # six pages, two of its author, robots.txt, the sitemap index and the fronts,
+    # news and month sitemaps
+    assert "Wrote 13 files" in out.getvalue()
 
 
 def test_build_site_if_missing_leaves_a_built_site_alone(

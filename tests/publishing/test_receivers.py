@@ -11,7 +11,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from newsdesk.publishing.sitemaps import month_sitemap_path, month_start
 from newsdesk.stories.models import HomePage, SectionPage, StoryPage
-from tests.stories.factories import make_section
+from tests.stories.factories import make_person, make_section
 
 from .conftest import Publish, output_files, read
 
@@ -59,7 +59,7 @@ def test_publishing_the_home_page_rewrites_it(
 def test_unpublishing_a_section_removes_its_front_and_archive(
     publish: Publish, section: SectionPage, django_capture_on_commit_callbacks: Any
 ) -> None:
-    story = publish(slug="floods")
+    story = publish(slug="floods", authors=[make_person(name="Farida Noori")])
 
     with django_capture_on_commit_callbacks(execute=True):
         section.unpublish()  # its stories stay live unless unpublished with it
@@ -68,6 +68,8 @@ def test_unpublishing_a_section_removes_its_front_and_archive(
         "index.html",
         "rss.xml",
         "world/floods/index.html",
+        "authors/farida-noori/index.html",
+        "authors/farida-noori/archive/1/index.html",
         "robots.txt",
         "sitemap.xml",
         "sitemaps/fronts.xml",
@@ -104,6 +106,8 @@ def test_deleting_a_live_story_takes_its_page_down(
     assert "world/floods/index.html" not in output_files()
     assert "Floods" not in read("index.html")
     assert "Floods" not in read("rss.xml")
+    # Its only author has no live story left, so their page goes too.
+    assert not [name for name in output_files() if name.startswith("authors/")]
 
 
 def test_a_publisher_failure_is_logged_and_the_publish_stands(

@@ -50,13 +50,15 @@ def _meta(page: str, prop: str) -> str:
 def test_publishing_a_story_writes_its_page_home_section_archive_and_feed(
     publish: Publish,
 ) -> None:
-    story = publish(slug="floods")
+    story = publish(slug="floods", authors=[make_person(name="Farida Noori")])
 
     assert output_files() == {
         "world/floods/index.html",
         "index.html",
         "world/index.html",
         "world/archive/1/index.html",
+        "authors/farida-noori/index.html",
+        "authors/farida-noori/archive/1/index.html",
         "rss.xml",
         "robots.txt",
         "sitemap.xml",
@@ -67,7 +69,7 @@ def test_publishing_a_story_writes_its_page_home_section_archive_and_feed(
 
 
 def test_site_publish_story_returns_the_files_it_wrote(publish: Publish) -> None:
-    story = publish(slug="floods")
+    story = publish(slug="floods", authors=[make_person(name="Farida Noori")])
     root = Path(settings.NEWSDESK_OUTPUT_DIR)
 
     written = site_publish_story(story=story)
@@ -78,6 +80,8 @@ def test_site_publish_story_returns_the_files_it_wrote(publish: Publish) -> None
             root / "index.html",
             root / "world/index.html",
             root / "world/archive/1/index.html",
+            root / "authors/farida-noori/index.html",
+            root / "authors/farida-noori/archive/1/index.html",
             root / "rss.xml",
         ]
     )
@@ -112,7 +116,11 @@ def test_story_page_shows_the_story_with_its_byline_times_and_source(
     assert '<html lang="en" dir="ltr">' in page
     assert "<h1>Floods reach Kabul</h1>" in page
     assert "The river rose overnight." in page
-    assert "By Farida Noori and Ali Reza" in page
+    assert (
+        '<p class="byline">By <a href="/authors/farida-noori/" rel="author">'
+        'Farida Noori</a> and <a href="/authors/ali-reza/" rel="author">Ali Reza</a>'
+        "</p>"
+    ) in page
     assert '<span class="dateline">KABUL</span>' in page
     assert "<p>Residents moved uphill.</p>" in page
     times = re.findall(r'<time datetime="([^"]+)">', page)
@@ -140,7 +148,13 @@ def test_story_page_carries_news_article_json_ld_and_opengraph(
     article = _json_ld(page)
     assert article["@type"] == "NewsArticle"
     assert article["headline"] == "Floods reach Kabul"
-    assert article["author"] == [{"@type": "Person", "name": "Farida Noori"}]
+    assert article["author"] == [
+        {
+            "@type": "Person",
+            "name": "Farida Noori",
+            "url": "https://news.example/authors/farida-noori/",
+        }
+    ]
     assert article["mainEntityOfPage"] == {
         "@type": "WebPage",
         "@id": "https://news.example/world/floods/",
@@ -168,8 +182,16 @@ def test_an_organisation_in_the_byline_is_an_organization_in_json_ld(
     article = _json_ld(read("world/wire/index.html"))
 
     assert article["author"] == [
-        {"@type": "Organization", "name": "Wikinews contributors"},
-        {"@type": "Person", "name": "Ali Reza"},
+        {
+            "@type": "Organization",
+            "name": "Wikinews contributors",
+            "url": "https://news.example/authors/wikinews-contributors/",
+        },
+        {
+            "@type": "Person",
+            "name": "Ali Reza",
+            "url": "https://news.example/authors/ali-reza/",
+        },
     ]
 
 
@@ -308,6 +330,7 @@ def test_a_story_opening_a_new_archive_page_links_it_from_the_one_before(
     before = age_all_files()
 
     story = publish(title="Story 4", slug="s4")
+    author = f"authors/{story.authors.get().person.slug}/"
 
     assert "world/archive/1/index.html" in unchanged_since(before)
     assert '<a href="/world/archive/3/" rel="next">' in read(
@@ -324,6 +347,8 @@ def test_a_story_opening_a_new_archive_page_links_it_from_the_one_before(
             "world/index.html",
             "world/archive/3/index.html",
             "world/archive/2/index.html",
+            f"{author}index.html",
+            f"{author}archive/1/index.html",
             "rss.xml",
         ]
     )

@@ -320,7 +320,7 @@ def test_sitemap_writes_take_the_same_queries_however_many_stories(
     many = queries_for(10)
 
     assert few == many
-    assert few <= 6
+    assert few <= 7  # one of them: when each author page's stories last changed
 
 
 # --- unpublishing -------------------------------------------------------------------------
