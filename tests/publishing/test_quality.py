@@ -80,6 +80,8 @@ def built_site(section: SectionPage) -> list[Path]:
         "/world/archive/1/",
         public_path(english),
         public_path(dari),
+        "/authors/farida-noori/",
+        "/authors/farida-noori/archive/1/",
     ]
     files = [root / page.strip("/") / "index.html" for page in pages]
     return [*files, root / "404.html"]
