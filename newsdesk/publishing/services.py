@@ -368,6 +368,29 @@ def _remove_stale(root: Path, keep: set[Path], *, older_than: float) -> list[Pat
     return removed
 
 
+def _front_and_archive_pages(
+    front_path: str,
+    newest_first: list[StoryPage],
+    *,
+    front: Callable[..., bytes],
+    archive: Callable[..., bytes],
+) -> list[tuple[str, Callable[[], bytes]]]:
+    """Return a front (section or author) and its archive pages, numbered from the
+    oldest; ``front(stories=...)`` and ``archive(number=..., stories=...)`` render."""
+    oldest_first = newest_first[::-1]
+    pages: list[tuple[str, Callable[[], bytes]]] = [
+        (front_path, partial(front, stories=newest_first))
+    ]
+    for number in range(1, archive_page_count(total=len(oldest_first)) + 1):
+        pages.append(
+            (
+                archive_path(front_path, number),
+                partial(archive, number=number, stories=oldest_first),
+            )
+        )
+    return pages
+
+
 def _author_rebuild_pages(
     stories: Sequence[StoryPage], site: SiteInfo, sections: Mapping[str, SectionPage]
 ) -> list[tuple[str, Callable[[], bytes]]]:
@@ -380,35 +403,22 @@ def _author_rebuild_pages(
             by_person[person.pk].append(story)
     pages: list[tuple[str, Callable[[], bytes]]] = []
     for pk, person in people.items():
-        front = author_path(person)
-        newest_first = by_person[pk]
-        oldest_first = newest_first[::-1]
-        pages.append(
-            (
-                front,
-                partial(
-                    renderer.render_author_front,
-                    person=person,
-                    site=site,
-                    stories=newest_first,
-                    sections=sections,
-                ),
-            )
+        pages += _front_and_archive_pages(
+            author_path(person),
+            by_person[pk],
+            front=partial(
+                renderer.render_author_front,
+                person=person,
+                site=site,
+                sections=sections,
+            ),
+            archive=partial(
+                renderer.render_author_archive,
+                person=person,
+                site=site,
+                sections=sections,
+            ),
         )
-        for number in range(1, archive_page_count(total=len(oldest_first)) + 1):
-            pages.append(
-                (
-                    archive_path(front, number),
-                    partial(
-                        renderer.render_author_archive,
-                        person=person,
-                        number=number,
-                        site=site,
-                        stories=oldest_first,
-                        sections=sections,
-                    ),
-                )
-            )
     return pages
 
 
@@ -437,33 +447,14 @@ def site_rebuild(
     if home is not None and home.live:
         pages.append(("/", partial(renderer.render_home, home=home, site=site)))
     for section in live_sections:
-        section_path = public_path(section)
-        newest_first = by_section[section.path]
-        oldest_first = newest_first[::-1]
-        pages.append(
-            (
-                section_path,
-                partial(
-                    renderer.render_section_front,
-                    section=section,
-                    site=site,
-                    stories=newest_first,
-                ),
-            )
+        pages += _front_and_archive_pages(
+            public_path(section),
+            by_section[section.path],
+            front=partial(renderer.render_section_front, section=section, site=site),
+            archive=partial(
+                renderer.render_section_archive, section=section, site=site
+            ),
         )
-        for number in range(1, archive_page_count(total=len(oldest_first)) + 1):
-            pages.append(
-                (
-                    archive_path(section_path, number),
-                    partial(
-                        renderer.render_section_archive,
-                        section=section,
-                        number=number,
-                        site=site,
-                        stories=oldest_first,
-                    ),
-                )
-            )
     pages += _author_rebuild_pages(stories, site, sections)
     pages.append((FEED_PATH, render_feed))
     pages.append((NOT_FOUND_PATH, partial(renderer.render_not_found, site=site)))
