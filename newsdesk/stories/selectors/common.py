@@ -1,0 +1,125 @@
+"""Values every reader page shares: paths, moments, byline text and the site."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.dates import MONTHS
+from django.utils.encoding import iri_to_uri
+from wagtail.models import Page
+
+from ..models import (
+    Person,
+)
+
+FEED_PATH = "/rss.xml"
+AUTHORS_PATH = "/authors/"
+HOME_LATEST = 12
+HOME_PER_SECTION = 4
+DESCRIPTION_WORDS = 40
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A point in time as the reader sees it: ISO 8601 for machines, words for people."""
+
+    iso: str
+    display: str
+
+
+@dataclass(frozen=True)
+class SectionLink:
+    """A section's name and reader path."""
+
+    title: str
+    path: str
+
+
+@dataclass(frozen=True)
+class AuthorLink:
+    """A name in a byline and the reader path of that person's page."""
+
+    name: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Teaser:
+    """What a list of stories shows about one story."""
+
+    pk: int
+    headline: str
+    path: str
+    standfirst: str
+    byline: str
+    authors: tuple[AuthorLink, ...]
+    published: Moment | None
+    section: SectionLink | None
+    language: str
+    text_direction: str
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """What every reader page shows: the site's name, address, language and sections."""
+
+    name: str
+    url: str
+    language: str
+    text_direction: str
+    feed_path: str
+    nav: tuple[SectionLink, ...]
+
+
+@dataclass(frozen=True)
+class ArchivePage:
+    """One numbered archive page of a list of stories (number 1 holds the oldest)."""
+
+    number: int
+    path: str
+
+
+def public_path(page: Page) -> str:
+    """Return a page's reader path: its url_path without the home page's own part."""
+    # url_path is "/home/world/slug/": the first part is the site root (the home page).
+    parts = [part for part in page.url_path.split("/") if part][1:]
+    return "/" + "".join(f"{part}/" for part in parts)
+
+
+def absolute_url(path: str) -> str:
+    """Return the public address of a reader path on this site."""
+    return settings.NEWSDESK_SITE_URL + iri_to_uri(path)
+
+
+def archive_path(front_path: str, number: int) -> str:
+    """Return the reader path of a numbered archive page of a section or author."""
+    return f"{front_path}archive/{number}/"
+
+
+def author_path(person: Person) -> str:
+    """Return the reader path of a person's author page."""
+    return f"{AUTHORS_PATH}{person.slug}/"
+
+
+def moment(value: datetime | None) -> Moment | None:
+    """Return a time in the site's time zone, for a ``<time>`` element."""
+    if value is None:
+        return None
+    local = timezone.localtime(value)
+    month = MONTHS[local.month]
+    return Moment(
+        iso=local.isoformat(timespec="seconds"),
+        display=f"{local.day} {month} {local.year}, {local:%H:%M} {local.tzname()}",
+    )
+
+
+def byline_text(names: Iterable[str]) -> str:
+    """Return names joined as a byline reads: "A", "A and B", "A, B and C"."""
+    names = list(names)
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]

@@ -1,0 +1,289 @@
+"""What the home page, section fronts, author pages and their archives show."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils.text import Truncator
+
+from ..models import (
+    HomePage,
+    Person,
+    SectionPage,
+    StoryPage,
+)
+from .common import (
+    DESCRIPTION_WORDS,
+    HOME_LATEST,
+    HOME_PER_SECTION,
+    ArchivePage,
+    SectionLink,
+    SiteInfo,
+    absolute_url,
+    archive_path,
+    author_path,
+    public_path,
+)
+from .lists import (
+    archive_page_count,
+    section_list_live,
+    section_map,
+    site_info,
+    story_list_live,
+    story_list_live_oldest_first,
+    teasers,
+)
+
+
+def _page_context(
+    *, site: SiteInfo, path: str, title: str, description: str
+) -> dict[str, Any]:
+    return {
+        "site": site,
+        "path": path,
+        "canonical_url": absolute_url(path),
+        "page_title": title,
+        "description": description,
+        "lang": site.language,
+        "dir": site.text_direction,
+        "current_section_path": "",
+    }
+
+
+def home_context(home: HomePage, *, site: SiteInfo | None = None) -> dict[str, Any]:
+    """Return what the home page shows: the latest stories and each section's."""
+    live_sections = list(section_list_live())
+    site = site or site_info(sections=live_sections)
+    sections = section_map()
+    fronts = []
+    for section in live_sections:
+        stories = teasers(
+            story_list_live(section=section)[:HOME_PER_SECTION], sections=sections
+        )
+        fronts.append(
+            {
+                "section": SectionLink(section.title, public_path(section)),
+                "stories": stories,
+            }
+        )
+    context = _page_context(
+        site=site,
+        path="/",
+        title=site.name,
+        description=f"The latest news from {site.name}.",
+    )
+    context.update(
+        {
+            "home": home,
+            "latest": teasers(story_list_live()[:HOME_LATEST], sections=sections),
+            "section_fronts": fronts,
+        }
+    )
+    return context
+
+
+def _section_base(
+    section: SectionPage, *, site: SiteInfo, path: str, title: str
+) -> dict[str, Any]:
+    section_path = public_path(section)
+    context = _page_context(
+        site=site,
+        path=path,
+        title=title,
+        description=section.description or f"{section.title} news from {site.name}.",
+    )
+    context["section"] = section
+    context["section_link"] = SectionLink(section.title, section_path)
+    context["current_section_path"] = section_path
+    return context
+
+
+def _front_stories(
+    live: QuerySet[StoryPage], stories: Sequence[StoryPage] | None
+) -> tuple[list[StoryPage], int]:
+    """Return the newest stories a front shows, and how many there are in all."""
+    size = settings.NEWSDESK_FRONT_SIZE
+    if stories is None:
+        return list(live[:size]), live.count()
+    return list(stories[:size]), len(stories)
+
+
+def _archive_list(front_path: str, total: int) -> list[ArchivePage]:
+    """Return a front's archive pages, the newest (highest number) first."""
+    return [
+        ArchivePage(number, archive_path(front_path, number))
+        for number in range(archive_page_count(total=total), 0, -1)
+    ]
+
+
+def _archive_page(
+    front_path: str,
+    *,
+    number: int,
+    oldest_first: QuerySet[StoryPage],
+    stories: Sequence[StoryPage] | None,
+) -> tuple[list[StoryPage], dict[str, Any]]:
+    """Return the stories on archive page ``number`` (newest first) and its links."""
+    size = settings.NEWSDESK_ARCHIVE_PAGE_SIZE
+    start, stop = (number - 1) * size, number * size
+    if stories is None:
+        total = oldest_first.count()
+        page_stories = list(oldest_first[start:stop])
+    else:
+        total = len(stories)
+        page_stories = list(stories[start:stop])
+    last = archive_page_count(total=total)
+    page_stories.reverse()  # newest first within the page, as on the front
+    links = {
+        "number": number,
+        "last_number": last,
+        "older": (
+            ArchivePage(number - 1, archive_path(front_path, number - 1))
+            if number > 1
+            else None
+        ),
+        "newer": (
+            ArchivePage(number + 1, archive_path(front_path, number + 1))
+            if number < last
+            else None
+        ),
+    }
+    return page_stories, links
+
+
+def section_context(
+    section: SectionPage,
+    *,
+    site: SiteInfo | None = None,
+    stories: Sequence[StoryPage] | None = None,
+) -> dict[str, Any]:
+    """Return what a section front shows: its newest stories and its archive pages.
+
+    ``stories``, if given, are all the section's live stories newest first (as
+    ``story_list_live(section=...)`` returns them), saving the queries.
+    """
+    site = site or site_info()
+    section_path = public_path(section)
+    newest, total = _front_stories(story_list_live(section=section), stories)
+    context = _section_base(
+        section, site=site, path=section_path, title=f"{section.title} — {site.name}"
+    )
+    context["stories"] = teasers(newest, sections={section.path: section})
+    context["archive_pages"] = _archive_list(section_path, total)
+    context["archive_intro"] = (
+        f"Every {section.title} story, page 1 holding the oldest."
+    )
+    return context
+
+
+def section_archive_context(
+    section: SectionPage,
+    *,
+    number: int,
+    site: SiteInfo | None = None,
+    stories: Sequence[StoryPage] | None = None,
+) -> dict[str, Any]:
+    """Return what archive page ``number`` of a section shows (1 = oldest stories).
+
+    ``stories``, if given, are all the section's live stories oldest first (as
+    ``story_list_live_oldest_first()`` returns them), saving the queries.
+    """
+    section_path = public_path(section)
+    page_stories, links = _archive_page(
+        section_path,
+        number=number,
+        oldest_first=story_list_live_oldest_first(section=section),
+        stories=stories,
+    )
+    site = site or site_info()
+    context = _section_base(
+        section,
+        site=site,
+        path=archive_path(section_path, number),
+        title=f"{section.title} archive, page {number} — {site.name}",
+    )
+    context.update(links)
+    context["stories"] = teasers(page_stories, sections={section.path: section})
+    context["front_name"] = section.title
+    context["front_link"] = SectionLink(f"{section.title} front page", section_path)
+    context["show_section"] = False
+    return context
+
+
+def _author_base(
+    person: Person, *, site: SiteInfo, path: str, title: str
+) -> dict[str, Any]:
+    bio = " ".join(person.bio.split())
+    context = _page_context(
+        site=site,
+        path=path,
+        title=title,
+        description=Truncator(bio).words(DESCRIPTION_WORDS, truncate="…")
+        or f"Stories by {person.name} on {site.name}.",
+    )
+    context["person"] = person
+    return context
+
+
+def author_context(
+    person: Person,
+    *,
+    site: SiteInfo | None = None,
+    stories: Sequence[StoryPage] | None = None,
+    sections: Mapping[str, SectionPage] | None = None,
+) -> dict[str, Any]:
+    """Return what a person's author page shows: their newest stories and archive.
+
+    ``stories``, if given, are all the person's live stories newest first (as
+    ``story_list_live(author=...)`` returns them), saving the queries.
+    """
+    site = site or site_info()
+    path = author_path(person)
+    newest, total = _front_stories(story_list_live(author=person), stories)
+    context = _author_base(
+        person, site=site, path=path, title=f"{person.name} — {site.name}"
+    )
+    context["stories"] = teasers(newest, sections=sections)
+    context["archive_pages"] = _archive_list(path, total)
+    context["archive_intro"] = (
+        f"Every story by {person.name}, page 1 holding the oldest."
+    )
+    return context
+
+
+def author_archive_context(
+    person: Person,
+    *,
+    number: int,
+    site: SiteInfo | None = None,
+    stories: Sequence[StoryPage] | None = None,
+    sections: Mapping[str, SectionPage] | None = None,
+) -> dict[str, Any]:
+    """Return what archive page ``number`` of a person's stories shows (1 = oldest).
+
+    ``stories``, if given, are all the person's live stories oldest first (as
+    ``story_list_live_oldest_first(author=...)`` returns them), saving the queries.
+    """
+    path = author_path(person)
+    page_stories, links = _archive_page(
+        path,
+        number=number,
+        oldest_first=story_list_live_oldest_first(author=person),
+        stories=stories,
+    )
+    site = site or site_info()
+    context = _author_base(
+        person,
+        site=site,
+        path=archive_path(path, number),
+        title=f"Stories by {person.name}, page {number} — {site.name}",
+    )
+    context.update(links)
+    context["stories"] = teasers(page_stories, sections=sections)
+    context["front_name"] = person.name
+    context["front_link"] = SectionLink(f"Newest stories by {person.name}", path)
+    context["show_section"] = True
+    return context
