@@ -12,12 +12,13 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
+from wagtail.models import PageLogEntry, Revision
 from wagtail.signals import page_published, page_slug_changed, page_unpublished
 
-from newsdesk.stories.models import HomePage, SectionPage, StoryPage
-from newsdesk.stories.selectors import byline_people, public_path
+from newsdesk.stories.models import HomePage, InfoPage, SectionPage, StoryPage
+from newsdesk.stories.selectors import byline_people, public_path, story_tags
 
-from . import services
+from . import services, tasks
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +36,39 @@ def _after_commit(action: Callable[[], object]) -> None:
     transaction.on_commit(run)
 
 
+def _previous_snapshot(
+    story: StoryPage, revision: Revision | None
+) -> services.StorySnapshot | None:
+    """Return the byline and tags of the revision published before this one."""
+    entry = (
+        PageLogEntry.objects.filter(
+            page_id=story.pk, action="wagtail.publish", revision__isnull=False
+        )
+        .exclude(revision=revision)
+        .select_related("revision")
+        .order_by("-timestamp", "-pk")
+        .first()
+    )
+    if entry is None or entry.revision is None:
+        return None
+    before = entry.revision.as_object()
+    return services.StorySnapshot(
+        authors=byline_people(before), tags=story_tags(before)
+    )
+
+
 def story_published(
     sender: type[StoryPage], instance: StoryPage, **kwargs: Any
 ) -> None:
-    """Write a story's page and the pages listing it once the publish commits."""
-    _after_commit(lambda: services.site_publish_story(story=instance))
+    """Write a story's page and the pages listing it once the publish commits.
+
+    People and tags dropped since the story was last published have their pages
+    rewritten without it.
+    """
+    previously = _previous_snapshot(instance, kwargs.get("revision"))
+    _after_commit(
+        lambda: services.site_publish_story(story=instance, previously=previously)
+    )
 
 
 def story_unpublished(
@@ -50,9 +79,10 @@ def story_unpublished(
     # deleted (its byline rows with it) or moved.
     path = public_path(instance)
     authors = byline_people(instance)
+    tags = story_tags(instance)
     _after_commit(
         lambda: services.site_unpublish_story(
-            story=instance, path=path, authors=authors
+            story=instance, path=path, authors=authors, tags=tags
         )
     )
 
@@ -89,6 +119,31 @@ def home_published(sender: type[HomePage], instance: HomePage, **kwargs: Any) ->
     _after_commit(services.site_publish_home)
 
 
+def info_page_changed(
+    sender: type[InfoPage], instance: InfoPage, **kwargs: Any
+) -> None:
+    """Write an information page, then rebuild the site for every footer's links."""
+
+    def publish_and_rebuild() -> None:
+        services.site_publish_info_page(page=instance)
+        tasks.rebuild_site.enqueue()
+
+    _after_commit(publish_and_rebuild)
+
+
+def info_page_unpublished(
+    sender: type[InfoPage], instance: InfoPage, **kwargs: Any
+) -> None:
+    """Remove an information page and rebuild the site for every footer's links."""
+    path = public_path(instance)
+
+    def remove_and_rebuild() -> None:
+        services.site_remove_page(path=path)
+        tasks.rebuild_site.enqueue()
+
+    _after_commit(remove_and_rebuild)
+
+
 def connect() -> None:
     """Connect the publisher to Wagtail's publish and unpublish signals."""
     page_published.connect(
@@ -114,4 +169,14 @@ def connect() -> None:
     )
     page_published.connect(
         home_published, sender=HomePage, dispatch_uid="publishing.home_published"
+    )
+    page_published.connect(
+        info_page_changed,
+        sender=InfoPage,
+        dispatch_uid="publishing.info_page_published",
+    )
+    page_unpublished.connect(
+        info_page_unpublished,
+        sender=InfoPage,
+        dispatch_uid="publishing.info_page_unpublished",
     )

@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from datetime import date
+from typing import Any, Literal
 
 from django.template.loader import render_to_string
+from taggit.models import Tag
 
-from newsdesk.stories.models import HomePage, Person, SectionPage, StoryPage
+from newsdesk.stories.models import HomePage, InfoPage, Person, SectionPage, StoryPage
 from newsdesk.stories.selectors import (
+    DayCount,
+    LeadImage,
+    MonthCount,
     SiteInfo,
     author_archive_context,
     author_context,
+    date_archive_context,
+    day_archive_context,
     home_context,
+    info_context,
+    month_archive_context,
     not_found_context,
     section_archive_context,
     section_context,
     story_context,
+    tag_archive_context,
+    tag_context,
 )
 
 HOME_TEMPLATE = "stories/home_page.html"
@@ -25,6 +36,11 @@ ARCHIVE_TEMPLATE = "reader/archive.html"
 AUTHOR_TEMPLATE = "stories/person_page.html"
 STORY_TEMPLATE = "stories/story_page.html"
 NOT_FOUND_TEMPLATE = "reader/404.html"
+TAG_TEMPLATE = "reader/tag.html"
+INFO_TEMPLATE = "stories/info_page.html"
+DATE_INDEX_TEMPLATE = "reader/date_index.html"
+MONTH_TEMPLATE = "reader/date_month.html"
+DAY_TEMPLATE = "reader/date_day.html"
 
 
 def _render(template: str, page: Any, context: dict[str, Any]) -> bytes:
@@ -95,12 +111,81 @@ def render_story(
     story: StoryPage,
     site: SiteInfo | None = None,
     sections: Mapping[str, SectionPage] | None = None,
+    related: Sequence[StoryPage] | None = None,
+    lead_image: LeadImage | Literal[False] | None = False,
 ) -> bytes:
-    """Return a story page's HTML."""
-    context = story_context(story, site=site, sections=sections)
+    """Return a story page's HTML (``related`` and ``lead_image``, if given, save
+    their queries: see ``story_context``)."""
+    context = story_context(
+        story, site=site, sections=sections, related=related, lead_image=lead_image
+    )
     return _render(STORY_TEMPLATE, story, context)
 
 
 def render_not_found(*, site: SiteInfo | None = None) -> bytes:
     """Return the "page not found" page's HTML."""
     return _render(NOT_FOUND_TEMPLATE, None, not_found_context(site=site))
+
+
+def render_tag_front(
+    *,
+    tag: Tag,
+    site: SiteInfo | None = None,
+    stories: Sequence[StoryPage] | None = None,
+    sections: Mapping[str, SectionPage] | None = None,
+) -> bytes:
+    """Return a tag's page HTML (``stories``: all its live ones, newest first)."""
+    context = tag_context(tag, site=site, stories=stories, sections=sections)
+    return _render(TAG_TEMPLATE, None, context)
+
+
+def render_tag_archive(
+    *,
+    tag: Tag,
+    number: int,
+    site: SiteInfo | None = None,
+    stories: Sequence[StoryPage] | None = None,
+    sections: Mapping[str, SectionPage] | None = None,
+) -> bytes:
+    """Return a tag's archive page ``number`` (1 = oldest; ``stories`` likewise)."""
+    context = tag_archive_context(
+        tag, number=number, site=site, stories=stories, sections=sections
+    )
+    return _render(ARCHIVE_TEMPLATE, None, context)
+
+
+def render_info_page(*, page: InfoPage, site: SiteInfo | None = None) -> bytes:
+    """Return an information page's HTML (about, contribute ...)."""
+    return _render(INFO_TEMPLATE, page, info_context(page, site=site))
+
+
+def render_date_index(
+    *, site: SiteInfo, months: Sequence[MonthCount] | None = None
+) -> bytes:
+    """Return the date archive's index: every month with stories."""
+    return _render(
+        DATE_INDEX_TEMPLATE, None, date_archive_context(site=site, months=months)
+    )
+
+
+def render_month(
+    *, year: int, month: int, site: SiteInfo, days: Sequence[DayCount] | None = None
+) -> bytes:
+    """Return a month's date archive page: its days with stories."""
+    context = month_archive_context(year, month, site=site, days=days)
+    return _render(MONTH_TEMPLATE, None, context)
+
+
+def render_day(
+    *,
+    day: date,
+    number: int,
+    site: SiteInfo,
+    stories: Sequence[StoryPage] | None = None,
+    sections: Mapping[str, SectionPage] | None = None,
+) -> bytes:
+    """Return page ``number`` of a day's stories (``stories``: the day's, oldest first)."""
+    context = day_archive_context(
+        day, number=number, site=site, stories=stories, sections=sections
+    )
+    return _render(DAY_TEMPLATE, None, context)

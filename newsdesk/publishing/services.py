@@ -17,30 +17,45 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connections
+from taggit.models import Tag
 
 from newsdesk.core.files import TEMP_SUFFIX
-from newsdesk.stories.models import Person, SectionPage, StoryPage
+from newsdesk.stories.models import InfoPage, Person, SectionPage, StoryPage
 from newsdesk.stories.selectors import (
+    DATE_ARCHIVE_PATH,
     FEED_PATH,
+    LeadImage,
     SiteInfo,
     archive_page_count,
     archive_path,
     author_path,
     byline_people,
+    day_page_path,
+    day_path,
     home_get,
+    info_page_list_live,
+    local_day,
+    month_path,
     public_path,
     section_list_live,
     section_map,
     section_of,
     site_info,
     story_count_older,
+    story_day_counts,
+    story_lead_image,
     story_list_live,
+    story_list_live_on_day,
+    story_related_map,
+    story_tags,
+    tag_path,
 )
 
 from . import renderer, sitemaps
@@ -87,45 +102,76 @@ def _write_home(site: SiteInfo) -> list[Path]:
     return [_write("/", renderer.render_home(home=home, site=site))]
 
 
-def _write_section_front(section: SectionPage, site: SiteInfo) -> Path:
-    content = renderer.render_section_front(section=section, site=site)
-    return _write(public_path(section), content)
-
-
-def _write_archive(section: SectionPage, number: int, site: SiteInfo) -> Path:
-    content = renderer.render_section_archive(section=section, number=number, site=site)
-    return _write(archive_path(public_path(section), number), content)
-
-
 def _write_feed() -> Path:
     return _write(FEED_PATH, render_feed())
 
 
-def _write_author_front(person: Person, site: SiteInfo) -> Path:
-    content = renderer.render_author_front(person=person, site=site)
-    return _write(author_path(person), content)
+@dataclass(frozen=True)
+class _Listing:
+    """A front with numbered archive pages: a section's, an author's or a tag's.
+
+    ``scope`` narrows ``story_list_live()`` to its stories; a listing that is not
+    ``kept_when_empty`` loses its pages with its last live story.
+    """
+
+    front_path: str
+    scope: Mapping[str, Any]
+    front: Callable[[], bytes]
+    archive: Callable[[int], bytes]
+    kept_when_empty: bool = False
 
 
-def _write_author_archive(person: Person, number: int, site: SiteInfo) -> Path:
-    content = renderer.render_author_archive(person=person, number=number, site=site)
-    return _write(archive_path(author_path(person), number), content)
+def _section_listing(section: SectionPage, site: SiteInfo) -> _Listing:
+    return _Listing(
+        front_path=public_path(section),
+        scope={"section": section},
+        front=partial(renderer.render_section_front, section=section, site=site),
+        archive=lambda number: renderer.render_section_archive(
+            section=section, number=number, site=site
+        ),
+        kept_when_empty=True,
+    )
+
+
+def _author_listing(person: Person, site: SiteInfo) -> _Listing:
+    return _Listing(
+        front_path=author_path(person),
+        scope={"author": person},
+        front=partial(renderer.render_author_front, person=person, site=site),
+        archive=lambda number: renderer.render_author_archive(
+            person=person, number=number, site=site
+        ),
+    )
+
+
+def _tag_listing(tag: Tag, site: SiteInfo) -> _Listing:
+    return _Listing(
+        front_path=tag_path(tag),
+        scope={"tag": tag},
+        front=partial(renderer.render_tag_front, tag=tag, site=site),
+        archive=lambda number: renderer.render_tag_archive(
+            tag=tag, number=number, site=site
+        ),
+    )
 
 
 def _archive_position(
-    story: StoryPage,
-    *,
-    section: SectionPage | None = None,
-    author: Person | None = None,
+    story: StoryPage, scope: Mapping[str, Any]
 ) -> tuple[int, int, int]:
     """Return (page number, place on that page from 0, number of pages)."""
     size = settings.NEWSDESK_ARCHIVE_PAGE_SIZE
-    older = story_count_older(story=story, section=section, author=author)
-    total = story_list_live(section=section, author=author).count()
+    older = story_count_older(story=story, **scope)
+    total = story_list_live(**scope).count()
     return older // size + 1, older % size, archive_page_count(total=total)
 
 
 def _remove_archive_pages_after(front_path: str, last: int) -> list[Path]:
     folder = output_path(front_path).parent / ARCHIVE_FOLDER
+    return _remove_numbered_pages_after(folder, last)
+
+
+def _remove_numbered_pages_after(folder: Path, last: int) -> list[Path]:
+    """Remove the pages in ``folder``'s numbered subfolders above ``last``."""
     if not folder.is_dir():
         return []
     removed = []
@@ -137,12 +183,137 @@ def _remove_archive_pages_after(front_path: str, last: int) -> list[Path]:
     return removed
 
 
-def site_publish_story(*, story: StoryPage) -> list[Path]:
+def _write_listing_with(listing: _Listing, story: StoryPage) -> list[Path]:
+    """Write a listing's front and the archive page a live story falls on.
+
+    The page before is written too when the story opens a new last page: its
+    link to newer stories appears.
+    """
+    written = [_write(listing.front_path, listing.front())]
+    number, place, last = _archive_position(story, listing.scope)
+    written.append(
+        _write(archive_path(listing.front_path, number), listing.archive(number))
+    )
+    if number == last and number > 1 and place == 0:
+        written.append(
+            _write(
+                archive_path(listing.front_path, number - 1),
+                listing.archive(number - 1),
+            )
+        )
+    return written
+
+
+def _write_listing_without(listing: _Listing, story: StoryPage) -> list[Path]:
+    """Rewrite a listing a story has left, from the archive page it was on.
+
+    The stories after it move up one place; an emptied listing loses its pages
+    unless it is kept (a section keeps its front).
+    """
+    front = listing.front_path
+    number, _, last = _archive_position(story, listing.scope)
+    if not last and not listing.kept_when_empty:
+        front_file = output_path(front)
+        removed = [front_file] if remove_file(front_file) else []
+        return removed + _remove_archive_pages_after(front, 0)
+    changed = [_write(front, listing.front())]
+    for page in range(min(number, last), last + 1) if last else ():
+        changed.append(_write(archive_path(front, page), listing.archive(page)))
+    return changed + _remove_archive_pages_after(front, last)
+
+
+def _day_position(story: StoryPage, day: date) -> tuple[int, int, int]:
+    """Return a story's (page, place from 0, pages) among its day's live stories."""
+    size = settings.NEWSDESK_ARCHIVE_PAGE_SIZE
+    rows = list(
+        story_list_live_on_day(day)
+        .prefetch_related(None)
+        .values_list("pk", "first_published_at")
+    )
+    key = (story.first_published_at, story.pk)
+    older = sum(1 for pk, at in rows if (at, pk) < key)
+    return older // size + 1, older % size, archive_page_count(total=len(rows))
+
+
+def _write_month_and_index(day: date, site: SiteInfo) -> list[Path]:
+    """Rewrite a month's archive page (or remove it when empty) and the index."""
+    changed = []
+    month = month_path(day.year, day.month)
+    days = story_day_counts(day.year, day.month)
+    if days:
+        changed.append(
+            _write(
+                month,
+                renderer.render_month(
+                    year=day.year, month=day.month, site=site, days=days
+                ),
+            )
+        )
+    elif remove_file(output_path(month)):
+        changed.append(output_path(month))
+    changed.append(_write(DATE_ARCHIVE_PATH, renderer.render_date_index(site=site)))
+    return changed
+
+
+def _write_dates_with(story: StoryPage, site: SiteInfo) -> list[Path]:
+    """Write the day page a live story falls on, its month page and the index."""
+    if story.first_published_at is None:
+        return []
+    day = local_day(story.first_published_at)
+    number, place, last = _day_position(story, day)
+    pages = (
+        [number - 1, number]
+        if number == last and number > 1 and place == 0
+        else [number]
+    )
+    written = [
+        _write(day_page_path(day, n), renderer.render_day(day=day, number=n, site=site))
+        for n in pages
+    ]
+    return written + _write_month_and_index(day, site)
+
+
+def _write_dates_without(story: StoryPage, site: SiteInfo) -> list[Path]:
+    """Rewrite a day's pages from the one a story left, its month and the index."""
+    if story.first_published_at is None:
+        return []
+    day = local_day(story.first_published_at)
+    number, _, last = _day_position(story, day)
+    changed = []
+    if last:
+        for n in range(min(number, last), last + 1):
+            changed.append(
+                _write(
+                    day_page_path(day, n),
+                    renderer.render_day(day=day, number=n, site=site),
+                )
+            )
+    elif remove_file(output_path(day_path(day))):
+        changed.append(output_path(day_path(day)))
+    changed += _remove_numbered_pages_after(output_path(day_path(day)).parent, last)
+    return changed + _write_month_and_index(day, site)
+
+
+@dataclass(frozen=True)
+class StorySnapshot:
+    """The byline and tags a story had when it was last published before now."""
+
+    authors: Sequence[Person] = ()
+    tags: Sequence[Tag] = ()
+
+
+def site_publish_story(
+    *, story: StoryPage, previously: StorySnapshot | None = None
+) -> list[Path]:
     """Write a live story's page and the pages listing it; return the files written.
 
-    Those are the story page, the home page, its section front, the archive page it
-    falls on (and the one before, when it opens a new page, for its "newer" link),
-    the RSS feed and the sitemaps that changed. A story no longer live is left alone.
+    Those are the story page, the home page, its section front and the archive page
+    it falls on (and the one before, when it opens a new page, for its "newer"
+    link), the same pages of each of its authors and tags, its day, month and the
+    date archive's index, the RSS feed and the sitemaps that changed.
+    ``previously`` is what the story was published with before: people and tags
+    dropped since have their pages rewritten without it. A story no longer live is
+    left alone.
     """
     live = story_list_live().filter(pk=story.pk).first()
     if live is None:
@@ -158,38 +329,51 @@ def site_publish_story(*, story: StoryPage) -> list[Path]:
         *_write_home(site),
     ]
     if section is not None and section.live:
-        written.append(_write_section_front(section, site))
-        number, place, last = _archive_position(live, section=section)
-        written.append(_write_archive(section, number, site))
-        if number == last and number > 1 and place == 0:
-            written.append(_write_archive(section, number - 1, site))
-    for person in _distinct(byline_people(live)):
-        written.append(_write_author_front(person, site))
-        number, place, last = _archive_position(live, author=person)
-        written.append(_write_author_archive(person, number, site))
-        if number == last and number > 1 and place == 0:
-            written.append(_write_author_archive(person, number - 1, site))
+        written += _write_listing_with(_section_listing(section, site), live)
+    people = _distinct(byline_people(live))
+    tags = _distinct(story_tags(live))
+    for person in people:
+        written += _write_listing_with(_author_listing(person, site), live)
+    for tag in tags:
+        written += _write_listing_with(_tag_listing(tag, site), live)
+    if previously is not None:
+        kept_people = {person.pk for person in people}
+        kept_tags = {tag.pk for tag in tags}
+        for person in _distinct(previously.authors):
+            if person.pk not in kept_people:
+                written += _write_listing_without(_author_listing(person, site), live)
+        for tag in _distinct(previously.tags):
+            if tag.pk not in kept_tags:
+                written += _write_listing_without(_tag_listing(tag, site), live)
+    written += _write_dates_with(live, site)
     written.append(_write_feed())
     written += sitemaps.sitemaps_write_for_story(story=live)
     return written
 
 
-def _distinct(people: Iterable[Person]) -> list[Person]:
-    """Return people in order, each once (a byline may name someone twice)."""
-    return list({person.pk: person for person in people}.values())
+_T = TypeVar("_T", Person, Tag)
+
+
+def _distinct(items: Iterable[_T]) -> list[_T]:
+    """Return people or tags in order, each once (a byline may name someone twice)."""
+    return list({item.pk: item for item in items}.values())
 
 
 def site_unpublish_story(
-    *, story: StoryPage, path: str, authors: Sequence[Person] | None = None
+    *,
+    story: StoryPage,
+    path: str,
+    authors: Sequence[Person] | None = None,
+    tags: Sequence[Tag] | None = None,
 ) -> list[Path]:
     """Remove a story's page from the site and rewrite the pages that listed it.
 
-    ``path`` is the story's reader path when it was unpublished, ``authors`` the
-    people of its byline then (by default, read from the story: pass them when the
-    story is being deleted). The archive pages of its section and of each author,
-    from the one it was on to the last, are rewritten (the stories after it move up
-    one place); an author with no live story left loses their page. Returns the
-    files written and removed.
+    ``path`` is the story's reader path when it was unpublished, ``authors`` and
+    ``tags`` its byline's people and its tags then (by default, read from the story:
+    pass them when the story is being deleted). The archive pages of its section,
+    of each author and tag and of its day, from the one it was on to the last, are
+    rewritten (the stories after it move up one place); an author or tag with no
+    live story left loses their page. Returns the files written and removed.
     """
     if StoryPage.objects.filter(pk=story.pk, live=True).exists():
         return []  # published again before this ran: the publisher has it
@@ -199,34 +383,19 @@ def site_unpublish_story(
     changed += _write_home(site)
     section = section_of(story)
     if section is not None and section.live:
-        changed.append(_write_section_front(section, site))
-        number, _, last = _archive_position(story, section=section)
-        for page in range(min(number, last), last + 1) if last else ():
-            changed.append(_write_archive(section, page, site))
-        changed += _remove_archive_pages_after(public_path(section), last)
+        changed += _write_listing_without(_section_listing(section, site), story)
     if authors is None:
         authors = byline_people(story)
+    if tags is None:
+        tags = story_tags(story)
     for person in _distinct(authors):
-        changed += _rewrite_author_from(story, person, site)
+        changed += _write_listing_without(_author_listing(person, site), story)
+    for tag in _distinct(tags):
+        changed += _write_listing_without(_tag_listing(tag, site), story)
+    changed += _write_dates_without(story, site)
     changed.append(_write_feed())
     changed += sitemaps.sitemaps_write_for_story(story=story)
     return changed
-
-
-def _rewrite_author_from(
-    story: StoryPage, person: Person, site: SiteInfo
-) -> list[Path]:
-    """Rewrite a person's pages from the one a story left on, or remove them all."""
-    front = author_path(person)
-    number, _, last = _archive_position(story, author=person)
-    if not last:
-        front_file = output_path(front)
-        removed = [front_file] if remove_file(front_file) else []
-        return removed + _remove_archive_pages_after(front, 0)
-    changed = [_write_author_front(person, site)]
-    for page in range(min(number, last), last + 1):
-        changed.append(_write_author_archive(person, page, site))
-    return changed + _remove_archive_pages_after(front, last)
 
 
 def site_publish_section(*, section: SectionPage) -> list[Path]:
@@ -235,7 +404,9 @@ def site_publish_section(*, section: SectionPage) -> list[Path]:
     written = _write_home(site)
     section = SectionPage.objects.get(pk=section.pk)
     if section.live:
-        written.append(_write_section_front(section, site))
+        written.append(
+            _write(public_path(section), _section_listing(section, site).front())
+        )
     return written + sitemaps.sitemaps_write_for_fronts()
 
 
@@ -250,6 +421,19 @@ def site_unpublish_section(*, section: SectionPage, path: str) -> list[Path]:
     removed = [front] if remove_file(front) else []
     removed += _remove_archive_pages_after(path, 0)
     return removed + _write_home(site_info()) + sitemaps.sitemaps_write_for_fronts()
+
+
+def site_publish_info_page(*, page: InfoPage) -> list[Path]:
+    """Write an information page (about, contribute ...) if it is live.
+
+    Every page's footer links the information pages: when one is added, renamed
+    or moved, the caller rebuilds the site for the links to follow.
+    """
+    page = InfoPage.objects.get(pk=page.pk)
+    if not page.live:
+        return []
+    content = renderer.render_info_page(page=page, site=site_info())
+    return [_write(public_path(page), content), *sitemaps.sitemaps_write_for_fronts()]
 
 
 def site_remove_page(*, path: str) -> list[Path]:
@@ -268,6 +452,10 @@ class _StoryBatch:
     stories: Sequence[StoryPage]
     site: SiteInfo
     sections: Mapping[str, SectionPage]
+    # Worked out before the workers start: they must not write to the database,
+    # and one pass over all stories is cheaper than a query for each.
+    related: Mapping[int, Sequence[StoryPage]]
+    lead_images: Mapping[int, LeadImage]
 
 
 # Set before worker processes fork, so they inherit the stories instead of being sent
@@ -283,7 +471,11 @@ def _write_story_range_of(batch: _StoryBatch, start: int, stop: int) -> list[Pat
         _rebuild_write(
             public_path(story),
             renderer.render_story(
-                story=story, site=batch.site, sections=batch.sections
+                story=story,
+                site=batch.site,
+                sections=batch.sections,
+                related=batch.related[story.pk],
+                lead_image=batch.lead_images.get(story.pk),
             ),
         )
         for story in batch.stories[start:stop]
@@ -370,12 +562,12 @@ def _remove_stale(root: Path, keep: set[Path], *, older_than: float) -> list[Pat
 
 def _front_and_archive_pages(
     front_path: str,
-    newest_first: list[StoryPage],
+    newest_first: Sequence[StoryPage],
     *,
     front: Callable[..., bytes],
     archive: Callable[..., bytes],
 ) -> list[tuple[str, Callable[[], bytes]]]:
-    """Return a front (section or author) and its archive pages, numbered from the
+    """Return a front (section, author, tag) and its archive pages, numbered from the
     oldest; ``front(stories=...)`` and ``archive(number=..., stories=...)`` render."""
     oldest_first = newest_first[::-1]
     pages: list[tuple[str, Callable[[], bytes]]] = [
@@ -391,34 +583,73 @@ def _front_and_archive_pages(
     return pages
 
 
-def _author_rebuild_pages(
+def _listing_rebuild_pages(
+    stories: Sequence[StoryPage],
+    members: Callable[[StoryPage], Iterable[_T]],
+    path: Callable[[_T], str],
+    front: Callable[..., bytes],
+    archive: Callable[..., bytes],
+    keyword: str,
+    site: SiteInfo,
+    sections: Mapping[str, SectionPage],
+) -> list[tuple[str, Callable[[], bytes]]]:
+    """Return every author's or tag's page and archive pages (stories newest first).
+
+    ``members(story)`` gives a story's people or tags; ``front`` and ``archive``
+    render, taking the person or tag as ``keyword``.
+    """
+    owners: dict[int, _T] = {}
+    by_owner: dict[int, list[StoryPage]] = defaultdict(list)
+    for story in stories:
+        for owner in _distinct(members(story)):
+            owners.setdefault(owner.pk, owner)
+            by_owner[owner.pk].append(story)
+    pages: list[tuple[str, Callable[[], bytes]]] = []
+    for pk, owner in owners.items():
+        given = {keyword: owner, "site": site, "sections": sections}
+        pages += _front_and_archive_pages(
+            path(owner),
+            by_owner[pk],
+            front=partial(front, **given),
+            archive=partial(archive, **given),
+        )
+    return pages
+
+
+def _date_rebuild_pages(
     stories: Sequence[StoryPage], site: SiteInfo, sections: Mapping[str, SectionPage]
 ) -> list[tuple[str, Callable[[], bytes]]]:
-    """Return every author page and archive page, from live stories newest first."""
-    people: dict[int, Person] = {}
-    by_person: dict[int, list[StoryPage]] = defaultdict(list)
-    for story in stories:
-        for person in _distinct(byline_people(story)):
-            people.setdefault(person.pk, person)
-            by_person[person.pk].append(story)
-    pages: list[tuple[str, Callable[[], bytes]]] = []
-    for pk, person in people.items():
-        pages += _front_and_archive_pages(
-            author_path(person),
-            by_person[pk],
-            front=partial(
-                renderer.render_author_front,
-                person=person,
-                site=site,
-                sections=sections,
-            ),
-            archive=partial(
-                renderer.render_author_archive,
-                person=person,
-                site=site,
-                sections=sections,
-            ),
+    """Return every day's pages, every month's page and the date archive's index."""
+    by_day: dict[date, list[StoryPage]] = defaultdict(list)
+    for story in reversed(stories):  # oldest first, as days list them
+        if story.first_published_at is not None:
+            by_day[local_day(story.first_published_at)].append(story)
+    pages: list[tuple[str, Callable[[], bytes]]] = [
+        (DATE_ARCHIVE_PATH, partial(renderer.render_date_index, site=site))
+    ]
+    months = sorted({(day.year, day.month) for day in by_day})
+    for year, month in months:
+        pages.append(
+            (
+                month_path(year, month),
+                partial(renderer.render_month, year=year, month=month, site=site),
+            )
         )
+    for day, on_day in by_day.items():
+        for number in range(1, archive_page_count(total=len(on_day)) + 1):
+            pages.append(
+                (
+                    day_page_path(day, number),
+                    partial(
+                        renderer.render_day,
+                        day=day,
+                        number=number,
+                        site=site,
+                        stories=on_day,
+                        sections=sections,
+                    ),
+                )
+            )
     return pages
 
 
@@ -437,7 +668,11 @@ def site_rebuild(
     live_sections = list(section_list_live())
     site = site_info(sections=live_sections)
     sections = section_map()
-    stories = list(story_list_live())
+    stories = list(
+        story_list_live()
+        .select_related("lead_image")
+        .prefetch_related("tags", "corrections", "lead_image__renditions")
+    )
     by_section: dict[str, list[StoryPage]] = defaultdict(list)
     for story in stories:  # newest first, as on the fronts
         by_section[story.path[: -story.steplen]].append(story)
@@ -455,7 +690,34 @@ def site_rebuild(
                 renderer.render_section_archive, section=section, site=site
             ),
         )
-    pages += _author_rebuild_pages(stories, site, sections)
+    pages += _listing_rebuild_pages(
+        stories,
+        byline_people,
+        author_path,
+        renderer.render_author_front,
+        renderer.render_author_archive,
+        "person",
+        site,
+        sections,
+    )
+    pages += _listing_rebuild_pages(
+        stories,
+        story_tags,
+        tag_path,
+        renderer.render_tag_front,
+        renderer.render_tag_archive,
+        "tag",
+        site,
+        sections,
+    )
+    pages += _date_rebuild_pages(stories, site, sections)
+    for info_page in info_page_list_live():
+        pages.append(
+            (
+                public_path(info_page),
+                partial(renderer.render_info_page, page=info_page, site=site),
+            )
+        )
     pages.append((FEED_PATH, render_feed))
     pages.append((NOT_FOUND_PATH, partial(renderer.render_not_found, site=site)))
     pages += sitemaps.sitemap_rebuild_files()
@@ -476,7 +738,18 @@ def site_rebuild(
     if workers is None:
         many = len(stories) >= PARALLEL_MIN_STORIES
         workers = _usable_cpus() if many else 1
-    batch = _StoryBatch(stories=stories, site=site, sections=sections)
+    batch = _StoryBatch(
+        stories=stories,
+        site=site,
+        sections=sections,
+        related=story_related_map(stories),
+        lead_images={
+            story.pk: lead
+            for story in stories
+            if story.lead_image_id is not None
+            and (lead := story_lead_image(story)) is not None
+        },
+    )
     written += _write_stories(batch, workers=workers, tick=tick)
     flush_to_disk()
     removed = _remove_stale(root, set(written), older_than=started)

@@ -46,13 +46,16 @@ from django.utils.xmlutils import SimplerXMLGenerator
 from newsdesk.stories.models import StoryPage
 from newsdesk.stories.selectors import (
     AUTHORS_PATH,
+    TAGS_PATH,
     StoryMonth,
     absolute_url,
     home_get,
+    info_page_list_live,
     public_path,
     section_list_live,
     story_last_modified_by_author,
     story_last_modified_by_section,
+    story_last_modified_by_tag,
     story_list_for_sitemap,
     story_month_list,
 )
@@ -260,7 +263,8 @@ def _latest(*times: datetime | None) -> datetime | None:
 
 
 def _front_entries() -> list[SitemapEntry]:
-    """Return the home page, section fronts and author pages, changed when they did."""
+    """Return the home page, section fronts, author, tag and information pages, each
+    changed when they last did."""
     by_section = story_last_modified_by_section()
     entries = []
     home = home_get()
@@ -285,6 +289,16 @@ def _front_entries() -> list[SitemapEntry]:
         entries.append(
             SitemapEntry(
                 loc=absolute_url(f"{AUTHORS_PATH}{slug}/"), lastmod=last_modified
+            )
+        )
+    for slug, last_modified in story_last_modified_by_tag().items():
+        entries.append(
+            SitemapEntry(loc=absolute_url(f"{TAGS_PATH}{slug}/"), lastmod=last_modified)
+        )
+    for page in info_page_list_live():
+        entries.append(
+            SitemapEntry(
+                loc=absolute_url(public_path(page)), lastmod=page.last_published_at
             )
         )
     return entries

@@ -6,10 +6,14 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.text import slugify
+from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
@@ -18,6 +22,7 @@ from wagtail.search import index
 from newsdesk.core.models import BaseModel
 
 RTL_LANGUAGES = frozenset({"ar", "fa", "prs", "ps", "ur", "he"})
+TOP_STORIES_MAX = 6
 
 # The rich-text features an editor gets; the contribution sanitiser keeps the same set.
 BODY_FEATURES = [
@@ -31,6 +36,7 @@ BODY_FEATURES = [
     "link",
     "blockquote",
     "hr",
+    "image",
 ]
 
 
@@ -98,8 +104,20 @@ class HomePage(Page):
     """The front page of the reader site; the root of every section."""
 
     max_count = 1
-    subpage_types: ClassVar[list[str]] = ["stories.SectionPage"]
+    subpage_types: ClassVar[list[str]] = ["stories.SectionPage", "stories.InfoPage"]
     parent_page_types: ClassVar[list[str]] = ["wagtailcore.Page"]
+
+    content_panels: ClassVar[list[Any]] = [
+        *Page.content_panels,
+        InlinePanel(
+            "top_stories",
+            heading="Top stories",
+            label="Top story",
+            help_text="Shown first on the home page, in this order; the latest "
+            "stories follow. A story taken off the site drops out by itself.",
+            max_num=TOP_STORIES_MAX,
+        ),
+    ]
 
     class Meta:
         verbose_name = "home page"
@@ -111,6 +129,40 @@ class HomePage(Page):
 
         context: dict[str, Any] = super().get_context(request, *args, **kwargs)
         context.update(home_context(self))
+        return context
+
+
+class InfoPage(Page):
+    """A page about the agency itself: about us, how to contribute, contact."""
+
+    standfirst = models.TextField(blank=True, help_text="One or two sentences.")
+    body = RichTextField(features=BODY_FEATURES, blank=True)
+    show_submissions_address = models.BooleanField(
+        default=False,
+        verbose_name="show where to send stories",
+        help_text="Show the address contributors send stories, opinions and "
+        "editorials to (for the contribute page).",
+    )
+
+    content_panels: ClassVar[list[Any]] = [
+        *Page.content_panels,
+        FieldPanel("standfirst"),
+        FieldPanel("body"),
+        FieldPanel("show_submissions_address"),
+    ]
+    parent_page_types: ClassVar[list[str]] = ["stories.HomePage"]
+    subpage_types: ClassVar[list[str]] = []
+
+    class Meta:
+        verbose_name = "information page"
+
+    def get_context(
+        self, request: HttpRequest | None = None, *args: Any, **kwargs: Any
+    ) -> dict[str, Any]:
+        from .selectors import info_context
+
+        context: dict[str, Any] = super().get_context(request, *args, **kwargs)
+        context.update(info_context(self))
         return context
 
 
@@ -173,6 +225,26 @@ class StoryPage(Page):
         help_text="Credit for copy that came from elsewhere, shown under the story.",
     )
     source_url = models.URLField(max_length=500, blank=True)
+    tags = ClusterTaggableManager(through="stories.StoryTag", blank=True)
+    lead_image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The picture at the top of the story, and in links shared elsewhere.",
+    )
+    lead_image_alt = models.CharField(
+        "alt text",
+        max_length=300,
+        blank=True,
+        help_text="What the picture shows, for readers who cannot see it. "
+        "Required with a lead image.",
+    )
+    lead_image_caption = models.CharField("caption", max_length=500, blank=True)
+    lead_image_credit = models.CharField(
+        "credit", max_length=200, blank=True, help_text="Who took or owns the picture."
+    )
 
     content_panels: ClassVar[list[Any]] = [
         FieldPanel("title", heading="Headline"),
@@ -182,9 +254,26 @@ class StoryPage(Page):
             heading="About this story",
         ),
         InlinePanel("authors", heading="Byline", label="Author", min_num=0),
+        MultiFieldPanel(
+            [
+                FieldPanel("lead_image"),
+                FieldPanel("lead_image_alt"),
+                FieldPanel("lead_image_caption"),
+                FieldPanel("lead_image_credit"),
+            ],
+            heading="Lead image",
+        ),
         FieldPanel("body"),
+        FieldPanel("tags"),
         MultiFieldPanel(
             [FieldPanel("source_credit"), FieldPanel("source_url")], heading="Source"
+        ),
+        InlinePanel(
+            "corrections",
+            heading="Corrections",
+            label="Correction",
+            help_text="A dated note on what was wrong, shown on the story. "
+            "Corrections are public: never delete one.",
         ),
     ]
     search_fields: ClassVar[list[Any]] = [
@@ -198,6 +287,16 @@ class StoryPage(Page):
     class Meta:
         verbose_name = "story"
         verbose_name_plural = "stories"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.lead_image_id is not None and not self.lead_image_alt.strip():
+            raise ValidationError(
+                {
+                    "lead_image_alt": "Describe the lead image for readers who "
+                    "cannot see it: alt text is required with a lead image."
+                }
+            )
 
     @property
     def headline(self) -> str:
@@ -230,6 +329,48 @@ class StoryAuthor(Orderable):
 
     def __str__(self) -> str:
         return f"{self.person} on {self.story_id}"
+
+
+class StoryTag(TaggedItemBase):
+    """One tag on a story (the tags themselves are taggit's, shared by all stories)."""
+
+    content_object = ParentalKey(
+        StoryPage, on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class Correction(Orderable):
+    """A dated, public note on what a published story got wrong."""
+
+    story = ParentalKey(StoryPage, on_delete=models.CASCADE, related_name="corrections")
+    published_at = models.DateTimeField(
+        "date", default=timezone.now, help_text="When the correction was made."
+    )
+    note = models.TextField(help_text="What was wrong and what is right.")
+
+    panels: ClassVar[list[Any]] = [FieldPanel("published_at"), FieldPanel("note")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "correction"
+
+    def __str__(self) -> str:
+        return f"Correction to {self.story_id}: {self.note[:40]}"
+
+
+class HomeTopStory(Orderable):
+    """A story the editors put at the top of the home page."""
+
+    home = ParentalKey(HomePage, on_delete=models.CASCADE, related_name="top_stories")
+    story = models.ForeignKey(StoryPage, on_delete=models.CASCADE, related_name="+")
+
+    panels: ClassVar[list[Any]] = [FieldPanel("story")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "top story"
+        verbose_name_plural = "top stories"
+
+    def __str__(self) -> str:
+        return f"Top story {self.story_id}"
 
 
 class StoryEvent(BaseModel):

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from newsdesk.publishing.output import is_variant
@@ -29,6 +30,16 @@ def output_files(root: Path | None = None, *, variants: bool = False) -> set[str
         for name in names
         if variants or not is_variant(Path(name))
     }
+
+
+def date_files(story: StoryPage, *, pages: int = 1) -> set[str]:
+    """Return the date archive files a live story is on: index, month, day pages."""
+    assert story.first_published_at is not None
+    day = timezone.localtime(story.first_published_at).date()
+    files = {"archive/index.html", f"archive/{day:%Y/%m}/index.html"}
+    files |= {f"archive/{day:%Y/%m/%d}/index.html"}
+    files |= {f"archive/{day:%Y/%m/%d}/{n}/index.html" for n in range(2, pages + 1)}
+    return files
 
 
 def read(reader_file: str) -> str:

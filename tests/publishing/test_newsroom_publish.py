@@ -38,8 +38,10 @@ def test_publishing_from_the_page_editor_writes_the_story_page(
                 [{"id": author.pk, "person": person.pk, "ORDER": 1}], initial=1
             ),
             "body": rich_text("<p>The river rose overnight.</p>"),
+            "tags": "Floods, Kabul",
             "source_credit": "",
             "source_url": "",
+            "corrections": inline_formset([]),
             "action-publish": "action-publish",
         }
     )

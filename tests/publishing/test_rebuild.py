@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.utils import timezone
 
 from newsdesk.publishing.services import site_rebuild
 from newsdesk.publishing.sitemaps import month_sitemap_path, month_start
@@ -53,6 +54,7 @@ def test_rebuild_writes_every_page_of_the_site(
 
     count = site_rebuild()
 
+    day = timezone.localtime(last.first_published_at).date()
     expected = {
         "index.html",
         "404.html",
@@ -74,6 +76,10 @@ def test_rebuild_writes_every_page_of_the_site(
         "sitemaps/fronts.xml",
         "sitemaps/news.xml",
         month_sitemap_path(month_start(last.first_published_at))[1:],
+        "archive/index.html",
+        f"archive/{day:%Y/%m}/index.html",
+        f"archive/{day:%Y/%m/%d}/index.html",
+        f"archive/{day:%Y/%m/%d}/2/index.html",  # two stories a page: four stories
     }
     assert output_files() == expected | {".newsdesk-built"}
     assert count == len(expected)
@@ -152,9 +158,9 @@ def test_build_site_command_builds_and_reports(story_factory: StoryFactory) -> N
     call_command("build_site", stdout=out, stderr=io.StringIO())
 
     assert "world/floods/index.html" in output_files()
-    # six pages, two of its author, robots.txt, the sitemap index and the fronts,
-    # news and month sitemaps
-    assert "Wrote 13 files" in out.getvalue()
+    # six pages, two of its author, three of the date archive (index, month, day),
+    # robots.txt, the sitemap index and the fronts, news and month sitemaps
+    assert "Wrote 16 files" in out.getvalue()
 
 
 def test_build_site_if_missing_leaves_a_built_site_alone(

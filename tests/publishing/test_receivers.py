@@ -13,7 +13,7 @@ from newsdesk.publishing.sitemaps import month_sitemap_path, month_start
 from newsdesk.stories.models import HomePage, SectionPage, StoryPage
 from tests.stories.factories import make_person, make_section
 
-from .conftest import Publish, output_files, read
+from .conftest import Publish, date_files, output_files, read
 
 
 def test_nothing_is_written_before_the_publish_commits(
@@ -75,7 +75,7 @@ def test_unpublishing_a_section_removes_its_front_and_archive(
         "sitemaps/fronts.xml",
         "sitemaps/news.xml",
         month_sitemap_path(month_start(story.first_published_at))[1:],
-    }
+    } | date_files(story)
     assert '<a href="/world/">' not in read("index.html")
 
 

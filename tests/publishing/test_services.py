@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.test import RequestFactory
 from django.urls import NoReverseMatch
+from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from newsdesk.publishing.services import (
@@ -28,6 +29,7 @@ from .conftest import (
     Publish,
     Unpublish,
     age_all_files,
+    date_files,
     output_files,
     read,
     unchanged_since,
@@ -65,7 +67,7 @@ def test_publishing_a_story_writes_its_page_home_section_archive_and_feed(
         "sitemaps/fronts.xml",
         "sitemaps/news.xml",
         month_sitemap_path(month_start(story.first_published_at))[1:],
-    }
+    } | date_files(story)
 
 
 def test_site_publish_story_returns_the_files_it_wrote(publish: Publish) -> None:
@@ -83,6 +85,7 @@ def test_site_publish_story_returns_the_files_it_wrote(publish: Publish) -> None
             root / "authors/farida-noori/index.html",
             root / "authors/farida-noori/archive/1/index.html",
             root / "rss.xml",
+            *(root / name for name in date_files(story)),
         ]
     )
 
@@ -284,6 +287,7 @@ def test_unpublishing_the_last_story_leaves_an_empty_section(
 
     unpublish(story)
 
+    # the date archive's index stays, listing no month
     assert output_files() == {
         "index.html",
         "world/index.html",
@@ -291,6 +295,7 @@ def test_unpublishing_the_last_story_leaves_an_empty_section(
         "robots.txt",
         "sitemap.xml",
         "sitemaps/fronts.xml",
+        "archive/index.html",
     }
     assert "No stories yet." in read("world/index.html")
 
@@ -331,6 +336,7 @@ def test_a_story_opening_a_new_archive_page_links_it_from_the_one_before(
 
     story = publish(title="Story 4", slug="s4")
     author = f"authors/{story.authors.get().person.slug}/"
+    day = timezone.localtime(story.first_published_at).date()
 
     assert "world/archive/1/index.html" in unchanged_since(before)
     assert '<a href="/world/archive/3/" rel="next">' in read(
@@ -350,6 +356,9 @@ def test_a_story_opening_a_new_archive_page_links_it_from_the_one_before(
             f"{author}index.html",
             f"{author}archive/1/index.html",
             "rss.xml",
+            # the day's pages 2 and 3 (two stories a page), its month and the index
+            *(date_files(story, pages=3) - date_files(story, pages=1)),
+            *(date_files(story) - {f"archive/{day:%Y/%m/%d}/index.html"}),
         ]
     )
 

@@ -239,11 +239,15 @@ def test_story_context_of_a_listed_story_needs_no_query(
     story_factory: StoryFactory, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
     story_factory(live=True, authors=[make_person(name="Farida Noori")])
-    (story,) = story_list_live()
+    # as a full rebuild reads them: tags and corrections prefetched, the stories to
+    # read next and the lead image worked out for all stories at once
+    (story,) = story_list_live().prefetch_related("tags", "corrections")
     site, sections = site_info(), section_map()
 
     with django_assert_num_queries(0):
-        context = story_context(story, site=site, sections=sections)
+        context = story_context(
+            story, site=site, sections=sections, related=[], lead_image=None
+        )
 
     assert context["byline"] == "Farida Noori"
     assert context["section_link"].path == "/world/"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.encoding import iri_to_uri
+from taggit.models import Tag
 from wagtail.models import Page
 
 from ..models import (
@@ -18,6 +19,9 @@ from ..models import (
 
 FEED_PATH = "/rss.xml"
 AUTHORS_PATH = "/authors/"
+TAGS_PATH = "/tags/"
+DATE_ARCHIVE_PATH = "/archive/"
+SEARCH_PATH = "/search/"
 HOME_LATEST = 12
 HOME_PER_SECTION = 4
 DESCRIPTION_WORDS = 40
@@ -73,6 +77,10 @@ class SiteInfo:
     text_direction: str
     feed_path: str
     nav: tuple[SectionLink, ...]
+    # The information pages (about, contribute ...) linked from every page's footer.
+    pages: tuple[SectionLink, ...] = ()
+    search_path: str = SEARCH_PATH
+    date_archive_path: str = DATE_ARCHIVE_PATH
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,26 @@ def archive_path(front_path: str, number: int) -> str:
 def author_path(person: Person) -> str:
     """Return the reader path of a person's author page."""
     return f"{AUTHORS_PATH}{person.slug}/"
+
+
+def tag_path(tag: Tag) -> str:
+    """Return the reader path of a tag's page."""
+    return f"{TAGS_PATH}{tag.slug}/"
+
+
+def day_path(day: date) -> str:
+    """Return the reader path of the date archive page of a day."""
+    return f"{DATE_ARCHIVE_PATH}{day:%Y/%m/%d}/"
+
+
+def month_path(year: int, month: int) -> str:
+    """Return the reader path of the date archive page of a month."""
+    return f"{DATE_ARCHIVE_PATH}{year:04d}/{month:02d}/"
+
+
+def local_day(value: datetime) -> date:
+    """Return the day a moment falls on in the site's time zone."""
+    return timezone.localtime(value).date()
 
 
 def moment(value: datetime | None) -> Moment | None:

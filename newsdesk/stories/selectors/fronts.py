@@ -8,9 +8,11 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.text import Truncator
+from taggit.models import Tag
 
 from ..models import (
     HomePage,
+    InfoPage,
     Person,
     SectionPage,
     StoryPage,
@@ -26,6 +28,7 @@ from .common import (
     archive_path,
     author_path,
     public_path,
+    tag_path,
 )
 from .lists import (
     archive_page_count,
@@ -34,6 +37,7 @@ from .lists import (
     site_info,
     story_list_live,
     story_list_live_oldest_first,
+    story_list_top,
     teasers,
 )
 
@@ -75,10 +79,13 @@ def home_context(home: HomePage, *, site: SiteInfo | None = None) -> dict[str, A
         title=site.name,
         description=f"The latest news from {site.name}.",
     )
+    top = story_list_top(home)
+    latest = story_list_live().exclude(pk__in=[story.pk for story in top])
     context.update(
         {
             "home": home,
-            "latest": teasers(story_list_live()[:HOME_LATEST], sections=sections),
+            "top_stories": teasers(top, sections=sections),
+            "latest": teasers(latest[:HOME_LATEST], sections=sections),
             "section_fronts": fronts,
         }
     )
@@ -154,6 +161,47 @@ def _archive_page(
     return page_stories, links
 
 
+def _list_front(
+    context: dict[str, Any],
+    *,
+    path: str,
+    live: QuerySet[StoryPage],
+    stories: Sequence[StoryPage] | None,
+    sections: Mapping[str, SectionPage] | None,
+    intro: str,
+) -> dict[str, Any]:
+    """Add a front's newest stories and its archive pages to ``context``."""
+    newest, total = _front_stories(live, stories)
+    context["stories"] = teasers(newest, sections=sections)
+    context["archive_pages"] = _archive_list(path, total)
+    context["archive_intro"] = intro
+    return context
+
+
+def _list_archive(
+    context: dict[str, Any],
+    *,
+    path: str,
+    number: int,
+    oldest_first: QuerySet[StoryPage],
+    stories: Sequence[StoryPage] | None,
+    sections: Mapping[str, SectionPage] | None,
+    front_name: str,
+    front_link: SectionLink,
+    show_section: bool,
+) -> dict[str, Any]:
+    """Add archive page ``number`` of a front (1 = oldest) to ``context``."""
+    page_stories, links = _archive_page(
+        path, number=number, oldest_first=oldest_first, stories=stories
+    )
+    context.update(links)
+    context["stories"] = teasers(page_stories, sections=sections)
+    context["front_name"] = front_name
+    context["front_link"] = front_link
+    context["show_section"] = show_section
+    return context
+
+
 def section_context(
     section: SectionPage,
     *,
@@ -166,17 +214,18 @@ def section_context(
     ``story_list_live(section=...)`` returns them), saving the queries.
     """
     site = site or site_info()
-    section_path = public_path(section)
-    newest, total = _front_stories(story_list_live(section=section), stories)
+    path = public_path(section)
     context = _section_base(
-        section, site=site, path=section_path, title=f"{section.title} — {site.name}"
+        section, site=site, path=path, title=f"{section.title} — {site.name}"
     )
-    context["stories"] = teasers(newest, sections={section.path: section})
-    context["archive_pages"] = _archive_list(section_path, total)
-    context["archive_intro"] = (
-        f"Every {section.title} story, page 1 holding the oldest."
+    return _list_front(
+        context,
+        path=path,
+        live=story_list_live(section=section),
+        stories=stories,
+        sections={section.path: section},
+        intro=f"Every {section.title} story, page 1 holding the oldest.",
     )
-    return context
 
 
 def section_archive_context(
@@ -191,26 +240,25 @@ def section_archive_context(
     ``stories``, if given, are all the section's live stories oldest first (as
     ``story_list_live_oldest_first()`` returns them), saving the queries.
     """
-    section_path = public_path(section)
-    page_stories, links = _archive_page(
-        section_path,
-        number=number,
-        oldest_first=story_list_live_oldest_first(section=section),
-        stories=stories,
-    )
     site = site or site_info()
+    path = public_path(section)
     context = _section_base(
         section,
         site=site,
-        path=archive_path(section_path, number),
+        path=archive_path(path, number),
         title=f"{section.title} archive, page {number} — {site.name}",
     )
-    context.update(links)
-    context["stories"] = teasers(page_stories, sections={section.path: section})
-    context["front_name"] = section.title
-    context["front_link"] = SectionLink(f"{section.title} front page", section_path)
-    context["show_section"] = False
-    return context
+    return _list_archive(
+        context,
+        path=path,
+        number=number,
+        oldest_first=story_list_live_oldest_first(section=section),
+        stories=stories,
+        sections={section.path: section},
+        front_name=section.title,
+        front_link=SectionLink(f"{section.title} front page", path),
+        show_section=False,
+    )
 
 
 def _author_base(
@@ -242,16 +290,17 @@ def author_context(
     """
     site = site or site_info()
     path = author_path(person)
-    newest, total = _front_stories(story_list_live(author=person), stories)
     context = _author_base(
         person, site=site, path=path, title=f"{person.name} — {site.name}"
     )
-    context["stories"] = teasers(newest, sections=sections)
-    context["archive_pages"] = _archive_list(path, total)
-    context["archive_intro"] = (
-        f"Every story by {person.name}, page 1 holding the oldest."
+    return _list_front(
+        context,
+        path=path,
+        live=story_list_live(author=person),
+        stories=stories,
+        sections=sections,
+        intro=f"Every story by {person.name}, page 1 holding the oldest.",
     )
-    return context
 
 
 def author_archive_context(
@@ -267,23 +316,105 @@ def author_archive_context(
     ``stories``, if given, are all the person's live stories oldest first (as
     ``story_list_live_oldest_first(author=...)`` returns them), saving the queries.
     """
-    path = author_path(person)
-    page_stories, links = _archive_page(
-        path,
-        number=number,
-        oldest_first=story_list_live_oldest_first(author=person),
-        stories=stories,
-    )
     site = site or site_info()
+    path = author_path(person)
     context = _author_base(
         person,
         site=site,
         path=archive_path(path, number),
         title=f"Stories by {person.name}, page {number} — {site.name}",
     )
-    context.update(links)
-    context["stories"] = teasers(page_stories, sections=sections)
-    context["front_name"] = person.name
-    context["front_link"] = SectionLink(f"Newest stories by {person.name}", path)
-    context["show_section"] = True
+    return _list_archive(
+        context,
+        path=path,
+        number=number,
+        oldest_first=story_list_live_oldest_first(author=person),
+        stories=stories,
+        sections=sections,
+        front_name=person.name,
+        front_link=SectionLink(f"Newest stories by {person.name}", path),
+        show_section=True,
+    )
+
+
+def _tag_base(tag: Tag, *, site: SiteInfo, path: str, title: str) -> dict[str, Any]:
+    context = _page_context(
+        site=site,
+        path=path,
+        title=title,
+        description=f"Stories about {tag.name} from {site.name}.",
+    )
+    context["tag"] = tag
+    return context
+
+
+def tag_context(
+    tag: Tag,
+    *,
+    site: SiteInfo | None = None,
+    stories: Sequence[StoryPage] | None = None,
+    sections: Mapping[str, SectionPage] | None = None,
+) -> dict[str, Any]:
+    """Return what a tag's page shows: its newest stories and archive.
+
+    ``stories``, if given, are all the tag's live stories newest first (as
+    ``story_list_live(tag=...)`` returns them), saving the queries.
+    """
+    site = site or site_info()
+    path = tag_path(tag)
+    context = _tag_base(tag, site=site, path=path, title=f"{tag.name} — {site.name}")
+    return _list_front(
+        context,
+        path=path,
+        live=story_list_live(tag=tag),
+        stories=stories,
+        sections=sections,
+        intro=f"Every story tagged {tag.name}, page 1 holding the oldest.",
+    )
+
+
+def tag_archive_context(
+    tag: Tag,
+    *,
+    number: int,
+    site: SiteInfo | None = None,
+    stories: Sequence[StoryPage] | None = None,
+    sections: Mapping[str, SectionPage] | None = None,
+) -> dict[str, Any]:
+    """Return what archive page ``number`` of a tag's stories shows (1 = oldest)."""
+    site = site or site_info()
+    path = tag_path(tag)
+    context = _tag_base(
+        tag,
+        site=site,
+        path=archive_path(path, number),
+        title=f"Stories tagged {tag.name}, page {number} — {site.name}",
+    )
+    return _list_archive(
+        context,
+        path=path,
+        number=number,
+        oldest_first=story_list_live_oldest_first(tag=tag),
+        stories=stories,
+        sections=sections,
+        front_name=tag.name,
+        front_link=SectionLink(f"Newest stories tagged {tag.name}", path),
+        show_section=True,
+    )
+
+
+def info_context(page: InfoPage, *, site: SiteInfo | None = None) -> dict[str, Any]:
+    """Return what an information page (about, contribute ...) shows."""
+    site = site or site_info()
+    path = public_path(page)
+    context = _page_context(
+        site=site,
+        path=path,
+        title=f"{page.title} — {site.name}",
+        description=" ".join(page.standfirst.split()),
+    )
+    context["info_page"] = page
+    context["current_section_path"] = path
+    if page.show_submissions_address:
+        context["submissions_address"] = settings.NEWSDESK_SUBMISSIONS_ADDRESS
     return context

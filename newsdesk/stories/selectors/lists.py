@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
+from taggit.models import Tag
 from wagtail.models import Page
 
 from ..models import (
     RTL_LANGUAGES,
     HomePage,
+    InfoPage,
     Person,
     SectionPage,
     StoryAuthor,
     StoryPage,
+    StoryTag,
 )
 from .common import (
     DESCRIPTION_WORDS,
@@ -34,6 +38,8 @@ from .common import (
     public_path,
 )
 
+RELATED_SIZE = 4
+
 
 def _authors_prefetch() -> Prefetch[Any]:
     return Prefetch(
@@ -45,7 +51,10 @@ def _authors_prefetch() -> Prefetch[Any]:
 
 
 def _live_stories(
-    *, section: SectionPage | None, author: Person | None
+    *,
+    section: SectionPage | None = None,
+    author: Person | None = None,
+    tag: Tag | None = None,
 ) -> QuerySet[StoryPage]:
     live = StoryPage.objects.live()
     if section is not None:
@@ -55,31 +64,42 @@ def _live_stories(
         # A subquery, not a join: a person named twice in a byline is one story.
         credited = StoryAuthor.objects.filter(person=author).values("story_id")
         stories = stories.filter(pk__in=credited)
+    if tag is not None:
+        tagged = StoryTag.objects.filter(tag=tag).values("content_object_id")
+        stories = stories.filter(pk__in=tagged)
     return stories
 
 
 def story_list_live(
-    *, section: SectionPage | None = None, author: Person | None = None
+    *,
+    section: SectionPage | None = None,
+    author: Person | None = None,
+    tag: Tag | None = None,
 ) -> QuerySet[StoryPage]:
     """Return live stories, newest first, with their byline's people prefetched.
 
-    ``section`` and ``author`` narrow the list to a section's or a person's stories.
+    ``section``, ``author`` and ``tag`` narrow the list to a section's, a person's
+    or a tag's stories.
     A story's section is its tree parent: look it up in ``section_map()`` with
     ``section_of()`` instead of a query per story.
     """
     return (
-        _live_stories(section=section, author=author)
+        _live_stories(section=section, author=author, tag=tag)
         .order_by(F("first_published_at").desc(nulls_last=True), "-id")
         .prefetch_related(_authors_prefetch())
     )
 
 
 def story_list_live_oldest_first(
-    *, section: SectionPage | None = None, author: Person | None = None
+    *,
+    section: SectionPage | None = None,
+    author: Person | None = None,
+    tag: Tag | None = None,
 ) -> QuerySet[StoryPage]:
-    """Return a section's or person's live stories oldest first, as archives number."""
+    """Return a section's, person's or tag's live stories oldest first, as archives
+    number them."""
     return (
-        _live_stories(section=section, author=author)
+        _live_stories(section=section, author=author, tag=tag)
         .order_by(F("first_published_at").asc(nulls_first=True), "id")
         .prefetch_related(_authors_prefetch())
     )
@@ -90,9 +110,10 @@ def story_count_older(
     story: StoryPage,
     section: SectionPage | None = None,
     author: Person | None = None,
+    tag: Tag | None = None,
 ) -> int:
-    """Return how many live stories of a section or person come before a story."""
-    older = _live_stories(section=section, author=author)
+    """Return how many live stories of a section, person or tag come before a story."""
+    older = _live_stories(section=section, author=author, tag=tag)
     when = story.first_published_at
     if when is None:
         return older.filter(first_published_at__isnull=True, id__lt=story.pk).count()
@@ -139,10 +160,17 @@ def archive_page_count(*, total: int) -> int:
     return (total + size - 1) // size
 
 
+def info_page_list_live() -> QuerySet[InfoPage]:
+    """Return the live information pages (about, contribute ...) in tree order."""
+    pages: QuerySet[InfoPage] = InfoPage.objects.live().order_by("path")
+    return pages
+
+
 def site_info(*, sections: Iterable[SectionPage] | None = None) -> SiteInfo:
     """Return what every reader page shows about the site."""
     if sections is None:
         sections = section_list_live()
+    pages = tuple(SectionLink(p.title, public_path(p)) for p in info_page_list_live())
     language = settings.NEWSDESK_SITE_LANGUAGE
     return SiteInfo(
         name=settings.NEWSDESK_SITE_NAME,
@@ -151,6 +179,7 @@ def site_info(*, sections: Iterable[SectionPage] | None = None) -> SiteInfo:
         text_direction="rtl" if language in RTL_LANGUAGES else "ltr",
         feed_path=FEED_PATH,
         nav=tuple(SectionLink(s.title, public_path(s)) for s in sections),
+        pages=pages,
     )
 
 
@@ -239,3 +268,169 @@ def teasers(
     if sections is None:
         sections = section_map()
     return [teaser(story, sections=sections) for story in stories]
+
+
+def story_tags(story: StoryPage) -> list[Tag]:
+    """Return a story's tags by name (from the revision, for a preview)."""
+    return sorted(story.tags.all(), key=lambda tag: tag.name.casefold())
+
+
+def tag_list_with_live_stories() -> QuerySet[Tag]:
+    """Return the tags of live stories (those with a page), by name."""
+    tags: QuerySet[Tag] = (
+        Tag.objects.filter(
+            pk__in=StoryTag.objects.filter(content_object__live=True).values("tag_id")
+        )
+        .distinct()
+        .order_by("name")
+    )
+    return tags
+
+
+def story_list_related(
+    story: StoryPage, *, limit: int = RELATED_SIZE
+) -> list[StoryPage]:
+    """Return live stories to read next: those sharing most tags, then the section's.
+
+    Only stories published before this one count, so the list a page was written
+    with stays true as newer stories arrive.
+    """
+    if story.pk is None:
+        return []
+    before = _live_stories().exclude(pk=story.pk)
+    if story.first_published_at is not None:
+        before = before.filter(first_published_at__lt=story.first_published_at)
+    newest = F("first_published_at").desc(nulls_last=True)
+    tag_ids = [tag.pk for tag in story.tags.all()]
+    related: list[StoryPage] = []
+    if tag_ids:
+        shared = Count("tagged_items", filter=Q(tagged_items__tag__in=tag_ids))
+        related = list(
+            before.filter(tagged_items__tag__in=tag_ids)
+            .annotate(shared=shared)
+            .order_by("-shared", newest, "-id")
+            .prefetch_related(_authors_prefetch())[:limit]
+        )
+    section = section_of(story)
+    if len(related) < limit and section is not None:
+        related += list(
+            before.filter(path__startswith=section.path, depth=section.depth + 1)
+            .exclude(pk__in=[s.pk for s in related])
+            .order_by(newest, "-id")
+            .prefetch_related(_authors_prefetch())[: limit - len(related)]
+        )
+    return related
+
+
+def story_list_top(home: HomePage) -> list[StoryPage]:
+    """Return the live stories the editors put at the top of the home page, in order.
+
+    Read from the home page given (a preview's unsaved choices included); a story
+    taken off the site is left out.
+    """
+    chosen = sorted(
+        home.top_stories.all(), key=lambda t: (t.sort_order or 0, t.pk or 0)
+    )
+    ids = [top.story_id for top in chosen]
+    live = {story.pk: story for story in story_list_live().filter(pk__in=ids)}
+    return [live[pk] for pk in dict.fromkeys(ids) if pk in live]
+
+
+def story_last_modified_by_tag() -> dict[str, datetime]:
+    """Return when a live story of each tag last changed, by the tag's slug."""
+    rows = (
+        StoryTag.objects.filter(content_object__live=True)
+        .values("tag__slug")
+        .annotate(
+            last_modified=Max(
+                Coalesce(
+                    "content_object__last_published_at",
+                    "content_object__first_published_at",
+                )
+            )
+        )
+        .order_by("tag__slug")
+    )
+    return {
+        row["tag__slug"]: row["last_modified"]
+        for row in rows
+        if row["last_modified"] is not None
+    }
+
+
+def _story_key(story: StoryPage) -> tuple[bool, float, int]:
+    """Sort key putting stories newest first, undated last, as the lists order them."""
+    when = story.first_published_at
+    return (when is None, -when.timestamp() if when else 0.0, -story.pk)
+
+
+def story_related_map(
+    stories: Sequence[StoryPage], *, limit: int = RELATED_SIZE
+) -> dict[int, list[StoryPage]]:
+    """Return ``story_list_related()`` for every story of ``stories``, without queries.
+
+    ``stories`` must be all the live stories with their tags prefetched; the result
+    is the same as the query's for each, which a full rebuild relies on.
+    """
+    ordered = sorted(stories, key=_story_key)
+    by_tag: dict[int, list[int]] = {}
+    tag_ids: dict[int, list[int]] = {}
+    by_section: dict[str, list[int]] = {}
+    for n, story in enumerate(ordered):
+        ids = list(dict.fromkeys(tag.pk for tag in story.tags.all()))
+        tag_ids[story.pk] = ids
+        for tag_id in ids:
+            by_tag.setdefault(tag_id, []).append(n)
+        by_section.setdefault(story.path[: -story.steplen], []).append(n)
+    tag_sets = {tag_id: set(ns) for tag_id, ns in by_tag.items()}
+
+    def earlier(n: int, m: int) -> bool:
+        when = ordered[n].first_published_at
+        other = ordered[m].first_published_at
+        if m == n:
+            return False
+        if when is None:
+            return True
+        return other is not None and other < when
+
+    def newest_earlier(n: int, candidates: list[int], taken: set[int]) -> Iterator[int]:
+        for m in candidates[bisect_right(candidates, n) :]:
+            if m not in taken and earlier(n, m):
+                yield m
+
+    related: dict[int, list[StoryPage]] = {}
+    for n, story in enumerate(ordered):
+        ids = tag_ids[story.pk]
+        chosen: list[int] = []
+        if len(ids) > 1:
+            # Stories sharing two tags or more: found through the tags' overlaps.
+            overlap: set[int] = set()
+            for i, first in enumerate(ids):
+                for second in ids[i + 1 :]:
+                    overlap |= tag_sets[first] & tag_sets[second]
+            shared = [
+                (-sum(m in tag_sets[tag_id] for tag_id in ids), m)
+                for m in overlap
+                if earlier(n, m)
+            ]
+            chosen = [m for _, m in sorted(shared)[:limit]]
+        if len(chosen) < limit and ids:
+            taken = set(chosen)
+            singles = sorted(
+                {
+                    m
+                    for tag_id in ids
+                    for m in _take(newest_earlier(n, by_tag[tag_id], taken), limit)
+                }
+            )
+            chosen += singles[: limit - len(chosen)]
+        if len(chosen) < limit:
+            taken = set(chosen)
+            section = by_section[story.path[: -story.steplen]]
+            chosen += _take(newest_earlier(n, section, taken), limit - len(chosen))
+        related[story.pk] = [ordered[m] for m in chosen]
+    return related
+
+
+def _take(items: Iterator[int], count: int) -> list[int]:
+    return [item for _, item in zip(range(count), items, strict=False)]

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from django.utils.safestring import SafeString, mark_safe
 
+from ..images import Picture, ShareImage, picture_for, share_images_for
 from ..models import (
     Person,
     SectionPage,
     StoryPage,
 )
-from .common import SiteInfo, absolute_url, byline_text, moment, public_path
+from .common import (
+    Moment,
+    SiteInfo,
+    absolute_url,
+    byline_text,
+    moment,
+    public_path,
+    tag_path,
+)
 from .fronts import _page_context
 from .lists import (
     _section_link,
@@ -21,7 +31,10 @@ from .lists import (
     byline_people,
     section_of,
     site_info,
+    story_list_related,
     story_summary,
+    story_tags,
+    teasers,
 )
 
 
@@ -36,16 +49,64 @@ def _safe_source_url(url: str) -> str:
     return url if url.startswith(("https://", "http://")) else ""
 
 
+@dataclass(frozen=True)
+class CorrectionNote:
+    """A correction as the story page shows it."""
+
+    when: Moment
+    note: str
+
+
+@dataclass(frozen=True)
+class TagLink:
+    """A tag's name and the reader path of its page."""
+
+    name: str
+    path: str
+
+
+def _corrections(story: StoryPage) -> list[CorrectionNote]:
+    notes = sorted(story.corrections.all(), key=lambda c: (c.published_at, c.pk or 0))
+    return [
+        CorrectionNote(when=when, note=c.note)
+        for c in notes
+        if (when := moment(c.published_at)) is not None
+    ]
+
+
+@dataclass(frozen=True)
+class LeadImage:
+    """A story's lead image as its page shows it and as links to it share it."""
+
+    picture: Picture
+    share_images: tuple[ShareImage, ...]
+
+
+def story_lead_image(story: StoryPage) -> LeadImage | None:
+    """Return a story's lead image, its renditions made if they are not yet."""
+    image = story.lead_image
+    if image is None:
+        return None
+    return LeadImage(
+        picture=picture_for(image, alt=story.lead_image_alt),
+        share_images=share_images_for(image),
+    )
+
+
 def story_context(
     story: StoryPage,
     *,
     site: SiteInfo | None = None,
     sections: Mapping[str, SectionPage] | None = None,
+    related: Sequence[StoryPage] | None = None,
+    lead_image: LeadImage | Literal[False] | None = False,
 ) -> dict[str, Any]:
     """Return what a story page shows, its OpenGraph tags and NewsArticle JSON-LD.
 
     Pass ``site`` and ``sections`` (and a story from ``story_list_live()``) to render
-    many stories without a query each.
+    many stories without a query each; ``related`` are the stories to read next
+    (``story_list_related()`` by default) and ``lead_image`` the story's
+    (``story_lead_image()`` by default).
     """
     site = site or site_info()
     section = section_of(story, sections)
@@ -95,6 +156,25 @@ def story_context(
         article["articleSection"] = section_link.title
     if story.dateline:
         article["dateline"] = story.dateline
+    if lead_image is False:
+        lead_image = story_lead_image(story)
+    picture = lead_image.picture if lead_image else None
+    share_images = lead_image.share_images if lead_image else ()
+    if share_images:
+        article["image"] = [
+            {
+                "@type": "ImageObject",
+                "url": absolute_url(share.url),
+                "width": share.width,
+                "height": share.height,
+            }
+            for share in share_images
+        ]
+    tags = story_tags(story)
+    if tags:
+        article["keywords"] = [tag.name for tag in tags]
+    if related is None:
+        related = story_list_related(story)
 
     context = _page_context(
         site=site, path=path, title=f"{story.title} — {site.name}", description=summary
@@ -112,6 +192,15 @@ def story_context(
             "updated": updated,
             "source_url": _safe_source_url(story.source_url),
             "json_ld": _json_for_script(article),
+            "lead_picture": picture,
+            "share_image": (
+                {**vars(share_images[0]), "url": absolute_url(share_images[0].url)}
+                if share_images
+                else None
+            ),
+            "corrections": _corrections(story),
+            "tags": [TagLink(tag.name, tag_path(tag)) for tag in tags],
+            "related": teasers(related, sections=sections),
         }
     )
     return context
