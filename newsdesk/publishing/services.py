@@ -9,6 +9,7 @@ last one.
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
 import os
@@ -74,6 +75,8 @@ logger = logging.getLogger(__name__)
 
 NOT_FOUND_PATH = "/404.html"
 BUILT_MARKER = ".newsdesk-built"
+# Present while a rebuild runs or after one was stopped: what it wrote so far.
+REBUILD_JOURNAL = ".newsdesk-rebuild"
 ARCHIVE_FOLDER = "archive"
 # Below this many stories a rebuild renders in this process: starting workers costs
 # more than it saves.
@@ -508,14 +511,20 @@ def _ranges(count: int, step: int) -> Iterator[tuple[int, int]]:
 
 
 def _write_stories(
-    batch: _StoryBatch, *, workers: int, tick: Callable[[int], None]
+    batch: _StoryBatch,
+    *,
+    workers: int,
+    tick: Callable[[int], None],
+    journal: _Journal,
 ) -> list[Path]:
     global _batch
     count = len(batch.stories)
     if workers <= 1:
         written = []
         for start, stop in _ranges(count, 1):
-            written += _write_story_range_of(batch, start, stop)
+            done = _write_story_range_of(batch, start, stop)
+            journal.record(done)
+            written += done
             tick(stop - start)
         return written
     if not any(c.in_atomic_block for c in connections.all(initialized_only=True)):
@@ -535,12 +544,54 @@ def _write_stories(
                 for start, stop in _ranges(count, STORIES_PER_TASK)
             ]
             for future in as_completed(futures):
-                done = future.result()
-                paths += [Path(p) for p in done]
+                done = [Path(p) for p in future.result()]
+                journal.record(done)
+                paths += done
                 tick(len(done))
     finally:
         _batch = None
     return paths
+
+
+class _Journal:
+    """The files an unfinished rebuild wrote, so that the next one resumes after them.
+
+    One line per file, appended as files are written; the first line holds when
+    the rebuild started. A finished rebuild deletes it. Pages published while a
+    rebuild was stopped were written by the publisher, so skipping files the
+    journal names loses nothing; after a template change, start afresh.
+    """
+
+    def __init__(self, root: Path, *, resume: bool) -> None:
+        self.path = root / REBUILD_JOURNAL
+        self.started = time.time()
+        self.done: set[str] = set()
+        if resume and self.path.exists():
+            first, *rest = self.path.read_text(encoding="utf-8").splitlines() or [""]
+            try:
+                self.started = float(json.loads(first)["started"])
+                self.done = set(rest)
+            except (ValueError, KeyError, TypeError):
+                logger.warning("Ignoring an unreadable rebuild journal %s", self.path)
+        if not self.done:
+            self.path.write_text(
+                json.dumps({"started": self.started}) + "\n", encoding="utf-8"
+            )
+        self._file = self.path.open("a", encoding="utf-8")
+
+    def __contains__(self, path: Path) -> bool:
+        return str(path) in self.done
+
+    def record(self, paths: Iterable[Path]) -> None:
+        self._file.writelines(f"{path}\n" for path in paths)
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+    def finish(self) -> None:
+        self.close()
+        self.path.unlink(missing_ok=True)
 
 
 def _remove_stale(root: Path, keep: set[Path], *, older_than: float) -> list[Path]:
@@ -654,17 +705,36 @@ def _date_rebuild_pages(
 
 
 def site_rebuild(
-    *, progress: Progress | None = None, workers: int | None = None
+    *,
+    progress: Progress | None = None,
+    workers: int | None = None,
+    resume: bool = True,
 ) -> int:
     """Write every page of the reader site and remove pages no longer live.
 
-    Returns the number of files written. ``progress(done, total)`` is called as
-    files are written. Story pages are rendered on every core (``workers``, by
-    default the number of CPUs when there are many stories).
+    Returns the number of files written, by this call and, when it resumes an
+    interrupted rebuild (``resume``, the default), by the one before.
+    ``progress(done, total)`` is called as files are written. Story pages are
+    rendered on every core (``workers``, by default the number of CPUs when there
+    are many stories).
     """
-    started = time.time()
     root = output_root()
     root.mkdir(parents=True, exist_ok=True)
+    journal = _Journal(root, resume=resume)
+    try:
+        return _rebuild(root, journal, progress=progress, workers=workers)
+    finally:
+        journal.close()
+
+
+def _rebuild(
+    root: Path,
+    journal: _Journal,
+    *,
+    progress: Progress | None,
+    workers: int | None,
+) -> int:
+    started = journal.started
     live_sections = list(section_list_live())
     site = site_info(sections=live_sections)
     sections = section_map()
@@ -731,32 +801,39 @@ def site_rebuild(
         if progress is not None:
             progress(done, total)
 
-    written: list[Path] = []
+    written: list[Path] = [Path(path) for path in journal.done]
+    if journal.done:
+        tick(len(journal.done))
     for reader_path, render in pages:
+        if output_path(reader_path) in journal:
+            continue
         written.append(_rebuild_write(reader_path, render()))
+        journal.record(written[-1:])
         tick(1)
+    remaining = [s for s in stories if output_path(public_path(s)) not in journal]
     if workers is None:
-        many = len(stories) >= PARALLEL_MIN_STORIES
+        many = len(remaining) >= PARALLEL_MIN_STORIES
         workers = _usable_cpus() if many else 1
     batch = _StoryBatch(
-        stories=stories,
+        stories=remaining,
         site=site,
         sections=sections,
         related=story_related_map(stories),
         lead_images={
             story.pk: lead
-            for story in stories
+            for story in remaining
             if story.lead_image_id is not None
             and (lead := story_lead_image(story)) is not None
         },
     )
-    written += _write_stories(batch, workers=workers, tick=tick)
+    written += _write_stories(batch, workers=workers, tick=tick, journal=journal)
     flush_to_disk()
     removed = _remove_stale(root, set(written), older_than=started)
     removed += sitemaps.sitemaps_remove_stale(keep=set(written), older_than=started)
     # Only a finished full rebuild leaves this mark; single publishes (the demo
     # import publishes its sections) write index.html but not the whole site.
     write_file(root / BUILT_MARKER, b"A full build of the reader site finished here.\n")
+    journal.finish()
     logger.info(
         "Rebuilt the reader site: %d files written, %d removed in %.1f s",
         len(written),

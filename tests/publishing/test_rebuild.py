@@ -13,12 +13,12 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
-from newsdesk.publishing.services import site_rebuild
+from newsdesk.publishing.services import BUILT_MARKER, REBUILD_JOURNAL, site_rebuild
 from newsdesk.publishing.sitemaps import month_sitemap_path, month_start
 from newsdesk.stories.models import HomePage, SectionPage, StoryAuthor, StoryPage
 from tests.stories.factories import make_person, make_section
 
-from .conftest import OLD, output_files, read
+from .conftest import OLD, age_all_files, output_files, read, unchanged_since
 
 StoryFactory = Callable[..., StoryPage]
 
@@ -204,3 +204,83 @@ def test_build_site_if_missing_builds_an_empty_folder(
     )
 
     assert "world/floods/index.html" in output_files()
+
+
+class _Stop(KeyboardInterrupt):
+    """Ctrl-C pressed at a chosen point of a rebuild."""
+
+
+def _stop_after(files: int) -> Callable[[int, int], None]:
+    def progress(done: int, total: int) -> None:
+        if done >= files:
+            raise _Stop
+
+    return progress
+
+
+def test_an_interrupted_rebuild_resumes_where_it_stopped(
+    story_factory: StoryFactory,
+) -> None:
+    # given: a rebuild stopped part of the way, its files whole on disk
+    for n in range(6):
+        story_factory(live=True, slug=f"s{n}")
+    with pytest.raises(_Stop):
+        site_rebuild(progress=_stop_after(5), workers=1)
+    root = Path(settings.NEWSDESK_OUTPUT_DIR)
+    assert (root / REBUILD_JOURNAL).exists()
+    assert not (root / BUILT_MARKER).exists()
+    first_run = age_all_files()
+
+    # when: it is run again
+    totals: list[int] = []
+    count = site_rebuild(progress=lambda done, total: totals.append(done), workers=1)
+
+    # then: it starts from the files already written, writes the rest, and finishes
+    assert totals[0] >= 5
+    assert first_run.keys() - {REBUILD_JOURNAL} <= unchanged_since(first_run)
+    assert {f"world/s{n}/index.html" for n in range(6)} <= output_files()
+    assert count == len(output_files() - {".newsdesk-built"})
+    assert (root / BUILT_MARKER).exists()
+    assert not (root / REBUILD_JOURNAL).exists()
+
+
+def test_a_restarted_rebuild_writes_everything_again(
+    story_factory: StoryFactory,
+) -> None:
+    for n in range(3):
+        story_factory(live=True, slug=f"s{n}")
+    with pytest.raises(_Stop):
+        site_rebuild(progress=_stop_after(4), workers=1)
+    totals: list[int] = []
+
+    site_rebuild(progress=lambda done, total: totals.append(done), resume=False)
+
+    assert totals[0] == 1  # counted from the first file, not from the journal
+    assert not (Path(settings.NEWSDESK_OUTPUT_DIR) / REBUILD_JOURNAL).exists()
+
+
+def test_build_site_resumes_a_stopped_rebuild_and_says_so(
+    story_factory: StoryFactory,
+) -> None:
+    for n in range(3):
+        story_factory(live=True, slug=f"s{n}")
+    with pytest.raises(_Stop):
+        site_rebuild(progress=_stop_after(2), workers=1)
+    out = io.StringIO()
+
+    call_command("build_site", stdout=out, stderr=io.StringIO())
+
+    assert "Resuming the rebuild that was stopped" in out.getvalue()
+    assert not (Path(settings.NEWSDESK_OUTPUT_DIR) / REBUILD_JOURNAL).exists()
+
+
+def test_build_site_progress_is_printed_without_a_terminal(
+    story_factory: StoryFactory,
+) -> None:
+    story_factory(live=True, slug="s0")
+    err = io.StringIO()
+
+    call_command("build_site", stdout=io.StringIO(), stderr=err)
+
+    assert "Building: " in err.getvalue()
+    assert "(100%)" in err.getvalue()
