@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "newsdesk.stories",
     "newsdesk.contributions",
     "newsdesk.publishing",
+    "newsdesk.search",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.embeds",
