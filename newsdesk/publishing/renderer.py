@@ -122,6 +122,11 @@ def render_story(
     return _render(STORY_TEMPLATE, story, context)
 
 
+def render_favicon() -> bytes:
+    """Return the site's icon (SVG)."""
+    return render_to_string("reader/favicon.svg").encode("utf-8")
+
+
 def render_not_found(*, site: SiteInfo | None = None) -> bytes:
     """Return the "page not found" page's HTML."""
     return _render(NOT_FOUND_TEMPLATE, None, not_found_context(site=site))

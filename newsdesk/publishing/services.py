@@ -74,6 +74,7 @@ from .output import (
 logger = logging.getLogger(__name__)
 
 NOT_FOUND_PATH = "/404.html"
+FAVICON_PATH = "/favicon.svg"
 BUILT_MARKER = ".newsdesk-built"
 # Present while a rebuild runs or after one was stopped: what it wrote so far.
 REBUILD_JOURNAL = ".newsdesk-rebuild"
@@ -102,7 +103,12 @@ def _write_home(site: SiteInfo) -> list[Path]:
     home = home_get()
     if home is None or not home.live:
         return []
-    return [_write("/", renderer.render_home(home=home, site=site))]
+    written = [_write("/", renderer.render_home(home=home, site=site))]
+    # Every page links the icon; browsers ask for one anyway, and a 404 for it
+    # would send each new reader's first visit on to the app.
+    if not output_path(FAVICON_PATH).exists():
+        written.append(_write(FAVICON_PATH, renderer.render_favicon()))
+    return written
 
 
 def _write_feed() -> Path:
@@ -789,6 +795,7 @@ def _rebuild(
             )
         )
     pages.append((FEED_PATH, render_feed))
+    pages.append((FAVICON_PATH, renderer.render_favicon))
     pages.append((NOT_FOUND_PATH, partial(renderer.render_not_found, site=site)))
     pages += sitemaps.sitemap_rebuild_files()
 

@@ -57,6 +57,7 @@ def test_rebuild_writes_every_page_of_the_site(
     day = timezone.localtime(last.first_published_at).date()
     expected = {
         "index.html",
+        "favicon.svg",
         "404.html",
         "rss.xml",
         "world/index.html",
@@ -159,8 +160,8 @@ def test_build_site_command_builds_and_reports(story_factory: StoryFactory) -> N
 
     assert "world/floods/index.html" in output_files()
     # six pages, two of its author, three of the date archive (index, month, day),
-    # robots.txt, the sitemap index and the fronts, news and month sitemaps
-    assert "Wrote 16 files" in out.getvalue()
+    # the icon, robots.txt, the sitemap index and the fronts, news and month sitemaps
+    assert "Wrote 17 files" in out.getvalue()
 
 
 def test_build_site_if_missing_leaves_a_built_site_alone(

@@ -34,6 +34,7 @@ def test_publishing_a_section_writes_home_and_its_front(
 
     assert output_files() == {
         "index.html",
+        "favicon.svg",
         "sport/index.html",
         "robots.txt",
         "sitemap.xml",
@@ -50,6 +51,7 @@ def test_publishing_the_home_page_rewrites_it(
 
     assert output_files() == {
         "index.html",
+        "favicon.svg",
         "robots.txt",
         "sitemap.xml",
         "sitemaps/fronts.xml",
@@ -66,6 +68,7 @@ def test_unpublishing_a_section_removes_its_front_and_archive(
 
     assert output_files() == {
         "index.html",
+        "favicon.svg",
         "rss.xml",
         "world/floods/index.html",
         "authors/farida-noori/index.html",

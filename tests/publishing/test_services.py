@@ -57,6 +57,7 @@ def test_publishing_a_story_writes_its_page_home_section_archive_and_feed(
     assert output_files() == {
         "world/floods/index.html",
         "index.html",
+        "favicon.svg",
         "world/index.html",
         "world/archive/1/index.html",
         "authors/farida-noori/index.html",
@@ -223,7 +224,10 @@ def test_reader_pages_need_no_script_and_nothing_from_elsewhere(
         page = read(name)
         assert "<script" not in page.replace('<script type="application/ld+json">', "")
         assert not re.search(r'\ssrc="', page)
-        assert not re.search(r'<link rel="(?:stylesheet|preload|icon)"', page)
+        assert not re.search(r'<link rel="(?:stylesheet|preload)"', page)
+        # the one other request a page makes: its icon, from the same origin, so a
+        # browser does not ask for /favicon.ico and get a 404
+        assert '<link rel="icon" href="/favicon.svg" type="image/svg+xml">' in page
         css = re.search(r"<style>(.*?)</style>", page, re.S)
         assert css
         assert len(css.group(1)) < 6000
@@ -290,6 +294,7 @@ def test_unpublishing_the_last_story_leaves_an_empty_section(
     # the date archive's index stays, listing no month
     assert output_files() == {
         "index.html",
+        "favicon.svg",
         "world/index.html",
         "rss.xml",
         "robots.txt",
