@@ -10,12 +10,12 @@ NEWSDESK := $(UV) run --locked newsdesk
 ARGS ?=
 
 .PHONY: install run setup test quality-tools system-deps test-postgres lint fmt check \
-	bench clean help
+	bench lighthouse clean help
 
 help:
 	@echo "make run    set up, load the demo archive on first start, start newsdesk"
 	@echo "make test   set up and run the test suite (ARGS=... for a subset)"
-	@echo "make lint | fmt | check | bench | clean | system-deps | quality-tools"
+	@echo "make lint | fmt | check | bench | lighthouse | clean | system-deps | quality-tools"
 
 .tools/bin/uv:
 	@echo "uv not found: installing it into .tools/ with pip"
@@ -31,6 +31,7 @@ setup: install
 	$(NEWSDESK) migrate --no-input
 	$(NEWSDESK) collectstatic --no-input -v0
 	$(NEWSDESK) load_demo --if-empty --missing-ok
+	$(NEWSDESK) rebuild_search_index --if-empty
 	$(NEWSDESK) build_site --if-missing
 
 run: setup
@@ -74,6 +75,11 @@ $(QUALITY_TOOLS): tools/quality/package-lock.json
 
 test: install system-deps quality-tools
 	$(UV) run --locked pytest $(ARGS)
+
+# Issue 3's page-weight budgets, Lighthouse and axe-core on the demo archive served
+# by nginx (bench/page_weight.py); STORIES=300 for a quicker run.
+lighthouse: install system-deps quality-tools
+	$(UV) run --locked python bench/page_weight.py $(if $(STORIES),--stories $(STORIES))
 
 test-postgres:
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(MAKE) test
