@@ -156,6 +156,10 @@ class InfoPage(Page):
     class Meta:
         verbose_name = "information page"
 
+    def clean(self) -> None:
+        super().clean()
+        _refuse_reserved_slug(self)
+
     def get_context(
         self, request: HttpRequest | None = None, *args: Any, **kwargs: Any
     ) -> dict[str, Any]:
@@ -164,6 +168,34 @@ class InfoPage(Page):
         context: dict[str, Any] = super().get_context(request, *args, **kwargs)
         context.update(info_context(self))
         return context
+
+
+# First parts of reader paths that belong to the site itself: a section or an
+# information page with one of these slugs would hide them.
+RESERVED_SLUGS = frozenset(
+    {
+        "archive",
+        "assets",
+        "authors",
+        "images",
+        "media",
+        "newsroom",
+        "search",
+        "sitemaps",
+        "static",
+        "tags",
+        "documents",
+    }
+)
+
+
+def _refuse_reserved_slug(page: Page) -> None:
+    if page.slug in RESERVED_SLUGS:
+        raise ValidationError(
+            {
+                "slug": f"The address /{page.slug}/ is the site's own; choose another slug."
+            }
+        )
 
 
 class SectionPage(Page):
@@ -182,6 +214,10 @@ class SectionPage(Page):
 
     class Meta:
         verbose_name = "section"
+
+    def clean(self) -> None:
+        super().clean()
+        _refuse_reserved_slug(self)
 
     def get_context(
         self, request: HttpRequest | None = None, *args: Any, **kwargs: Any
