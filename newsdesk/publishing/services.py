@@ -25,6 +25,8 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connections
+from django.db.models import F
+from django.utils.html import escape
 from taggit.models import Tag
 
 from newsdesk.core.files import TEMP_SUFFIX
@@ -32,6 +34,7 @@ from newsdesk.stories.models import InfoPage, Person, SectionPage, StoryPage
 from newsdesk.stories.selectors import (
     DATE_ARCHIVE_PATH,
     FEED_PATH,
+    RELATED_SIZE,
     LeadImage,
     SiteInfo,
     archive_page_count,
@@ -402,9 +405,58 @@ def site_unpublish_story(
     for tag in _distinct(tags):
         changed += _write_listing_without(_tag_listing(tag, site), story)
     changed += _write_dates_without(story, site)
+    changed += _rewrite_stories_offering(story, path, tags, sections=section_map())
     changed.append(_write_feed())
     changed += sitemaps.sitemaps_write_for_story(story=story)
     return changed
+
+
+# A later story offers an earlier one under "Read next" when they share a tag, or
+# when it is among the section's newest before it; past this many section stories
+# after it, none can (four places, less those taken by tag matches).
+_SECTION_NEIGHBOURS = 2 * RELATED_SIZE
+
+
+def _rewrite_stories_offering(
+    story: StoryPage,
+    path: str,
+    tags: Sequence[Tag],
+    *,
+    sections: Mapping[str, SectionPage],
+) -> list[Path]:
+    """Rewrite the pages of live stories that offer a story taken down as "Read next".
+
+    The candidates are the later stories sharing a tag with it and the few after
+    it in its section; a candidate's page is rewritten when the file links it.
+    """
+    later = story_list_live()
+    if story.first_published_at is not None:
+        later = later.filter(first_published_at__gt=story.first_published_at)
+    candidates: dict[int, StoryPage] = {}
+    if tags:
+        for candidate in later.filter(tagged_items__tag__in=[t.pk for t in tags]):
+            candidates[candidate.pk] = candidate
+    section = section_of(story, sections)
+    if section is not None:
+        in_section = later.filter(path__startswith=section.path, depth=story.depth)
+        neighbours = in_section.order_by(F("first_published_at").asc(), "id")
+        for candidate in neighbours[:_SECTION_NEIGHBOURS]:
+            candidates[candidate.pk] = candidate
+    link = f'href="{escape(path)}"'.encode()  # as the templates write it
+    rewritten = []
+    site = site_info()
+    for candidate in candidates.values():
+        page = output_path(public_path(candidate))
+        try:
+            offers = link in page.read_bytes()
+        except FileNotFoundError:
+            continue
+        if offers:
+            content = renderer.render_story(
+                story=candidate, site=site, sections=sections
+            )
+            rewritten.append(_write(public_path(candidate), content))
+    return rewritten
 
 
 def site_publish_section(*, section: SectionPage) -> list[Path]:

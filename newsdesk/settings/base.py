@@ -208,14 +208,9 @@ WAGTAILDOCS_EXTENSIONS = [
     "zip",
 ]
 WAGTAIL_I18N_ENABLED = False
-# Renditions are written into the reader site's images/ folder; originals stay in
-# MEDIA_ROOT (see newsdesk/publishing/storage.py).
+# The reader site's renditions are written into its images/ folder; the newsroom's
+# and the originals stay in MEDIA_ROOT (see newsdesk/publishing/storage.py).
 WAGTAILIMAGES_RENDITION_STORAGE = "newsdesk.publishing.storage.RenditionStorage"
-# Readers pay for every byte: a little below Wagtail's defaults, still clean at
-# phone sizes.
-WAGTAILIMAGES_JPEG_QUALITY = 72
-WAGTAILIMAGES_WEBP_QUALITY = 70
-WAGTAILIMAGES_AVIF_QUALITY = 55
 # Photos from phones carry 20-50 megapixels; a decompression bomb far more.
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 60_000_000
 

@@ -2,8 +2,9 @@
 
 A picture is offered in AVIF and WebP with a JPEG fallback, each in a few widths
 (``srcset``), so a phone takes the smallest file its screen needs. The renditions are
-written by Wagtail into the rendition storage (the output folder's ``images/``
-folder, see ``newsdesk.publishing.storage``); an original upload is never public.
+written by Wagtail into the rendition storage, which puts these (and only these)
+into the output folder's ``images/`` folder (see ``newsdesk.publishing.storage``);
+an original upload is never public.
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ COLUMN_SIZES = "(min-width: 46rem) 44rem, calc(100vw - 2rem)"
 # Crops search engines and link previews ask for (schema.org NewsArticle images:
 # 16x9, 4x3 and 1x1, at least 1200 pixels wide when the original allows).
 SHARE_CROPS = (
-    ("16x9", "fill-1200x675-c50"),
-    ("4x3", "fill-1200x900-c50"),
-    ("1x1", "fill-1200x1200-c50"),
+    ("16x9", "fill-1200x675-c50|format-jpeg|jpegquality-72"),
+    ("4x3", "fill-1200x900-c50|format-jpeg|jpegquality-72"),
+    ("1x1", "fill-1200x1200-c50|format-jpeg|jpegquality-72"),
 )
 
 
@@ -66,8 +67,15 @@ class ShareImage:
     height: int
 
 
+# Each reader rendition carries its format's quality filter: it sets how many bytes
+# readers pay, and it marks the file as one for the output folder (see
+# newsdesk.publishing.storage); newsroom thumbnails never carry one.
+QUALITY = {"avif": 55, "webp": 70, "jpeg": 72}
+
+
 def _spec(width: int, image_format: str) -> str:
-    return f"width-{width}|format-{image_format}"
+    quality = QUALITY[image_format]
+    return f"width-{width}|format-{image_format}|{image_format}quality-{quality}"
 
 
 def _storage_has(rendition: Any) -> bool:

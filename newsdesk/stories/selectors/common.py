@@ -121,7 +121,9 @@ def author_path(person: Person) -> str:
 
 def tag_path(tag: Tag) -> str:
     """Return the reader path of a tag's page."""
-    return f"{TAGS_PATH}{tag.slug}/"
+    # A tag of only punctuation or emoji gets an empty slug from taggit; it must not
+    # take the address of /tags/ itself.
+    return f"{TAGS_PATH}{tag.slug or f'tag-{tag.pk}'}/"
 
 
 def day_path(day: date) -> str:
