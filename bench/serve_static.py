@@ -3,28 +3,35 @@
 Run from the repository root (needs Debian's nginx with the brotli_static module and
 wrk: `make system-deps` and `apt-get install wrk`):
 
-    uv run python bench/serve_static.py [--seconds 10] [--connections 64]
+    uv run python bench/serve_static.py [--seconds 10] [--connections 64] [--rounds 3]
 
 A fresh data folder gets the first 300 demo stories and a full site build; then the
-built-in server (`granian` with `newsdesk.wsgi`, one worker per core, as `newsdesk
-start` runs it) and nginx (with `deploy/nginx.conf`, one worker per core) serve the
-same story page on loopback ports, each measured by wrk in turn, with and without
-Brotli. The issue's target: the built-in server at least half of nginx.
+built-in server (as `newsdesk start` runs it: `newsdesk.publishing.fastserve` on the
+port with granian and `newsdesk.wsgi` behind it, one worker per core each) and nginx
+(with `deploy/nginx.conf`, one worker per core) serve the same story page on loopback
+ports, measured by wrk in turn, with and without Brotli. Each figure is the median
+of `--rounds` runs, the two servers taking turns, so a burst of other work on the
+machine weighs on both alike. The issue's target: the built-in server at least half
+of nginx.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from newsdesk.publishing.fastserve import web_server_commands
 
 REPO = Path(__file__).resolve().parent.parent
 NGINX = Path("/usr/sbin/nginx")
@@ -107,12 +114,24 @@ def wrk(url: str, *, seconds: int, connections: int, brotli: bool) -> float:
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGTERM)
+    """Stop a server and its worker processes (its own process group, if it has one)."""
+    try:
+        group = os.getpgid(process.pid)
+    except ProcessLookupError:
+        group = None
+    if group == process.pid:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGTERM)
+    else:
+        process.send_signal(signal.SIGTERM)
     try:
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+    if group == process.pid:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)
 
 
 def main() -> None:
@@ -120,6 +139,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--stories", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3)
     options = parser.parse_args()
     for tool, hint in (
         (NGINX, "make system-deps"),
@@ -156,54 +176,48 @@ def main() -> None:
         br_size = (story / "index.html.br").stat().st_size
 
         app_port, nginx_port = free_port(), free_port()
-        app = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "granian",
-                "--interface",
-                "wsgi",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(app_port),
-                "--workers",
-                str(workers),
-                "--blocking-threads",
-                "1",
-                "--no-access-log",
-                "--log-level",
-                "warning",
-                "newsdesk.wsgi:application",
-            ],
-            env=env,
-            cwd=REPO,
+        commands = web_server_commands(
+            host="127.0.0.1",
+            port=app_port,
+            root=root,
+            workers=workers,
+            socket_path=folder / "app.sock",
         )
+        built_in = [
+            subprocess.Popen(command, env=env, cwd=REPO, start_new_session=True)
+            for command in commands.values()
+        ]
         nginx = subprocess.Popen(
             [str(NGINX), "-c", str(nginx_config(folder, root, nginx_port, workers))]
         )
         try:
-            wait_for(app_port, app, "granian")
+            wait_for(app_port, built_in[-1], "the built-in server")
             wait_for(nginx_port, nginx, "nginx")
-            results = {}
+            runs: dict[tuple[str, bool], list[float]] = {}
             for brotli in (False, True):
-                for name, port in (("built-in", app_port), ("nginx", nginx_port)):
+                for port in (app_port, nginx_port):  # warm up
                     url = f"http://127.0.0.1:{port}{path}"
                     wrk(url, seconds=2, connections=options.connections, brotli=brotli)
-                    results[name, brotli] = wrk(
-                        url,
-                        seconds=options.seconds,
-                        connections=options.connections,
-                        brotli=brotli,
-                    )
+                for _ in range(options.rounds):
+                    for name, port in (("built-in", app_port), ("nginx", nginx_port)):
+                        runs.setdefault((name, brotli), []).append(
+                            wrk(
+                                f"http://127.0.0.1:{port}{path}",
+                                seconds=options.seconds,
+                                connections=options.connections,
+                                brotli=brotli,
+                            )
+                        )
+            results = {key: statistics.median(values) for key, values in runs.items()}
         finally:
-            stop(app)
+            for process in built_in:
+                stop(process)
             stop(nginx)
 
     print(
         f"\nStory page {path} ({size:,} bytes, {br_size:,} as Brotli); "
-        f"wrk, {options.connections} connections, {options.seconds} s, "
-        f"{workers} CPUs, server workers: {workers}"
+        f"wrk, {options.connections} connections, median of {options.rounds} runs of "
+        f"{options.seconds} s, {workers} CPUs, server workers: {workers}"
     )
     print(f"{'':24}{'built-in':>12}{'nginx':>12}{'ratio':>9}")
     worst = 1.0

@@ -308,6 +308,30 @@ def test_a_file_replaced_between_requests_is_served_fresh(
     assert second.headers["ETag"] != first.headers["ETag"]
 
 
+def test_a_file_written_in_place_after_it_was_served_is_served_fresh(
+    app: OutputFolderApp, root: Path
+) -> None:
+    call(app, "/world/")
+    call(app, "/world/")  # kept in memory by now
+
+    (root / "world" / "index.html").write_bytes(b"<p>World front, v2</p>")
+
+    assert call(app, "/world/").body == b"<p>World front, v2</p>"
+
+
+def test_a_variant_removed_after_it_was_served_is_not_sent_again(
+    app: OutputFolderApp, story_file: Path
+) -> None:
+    first = call(app, STORY_PATH, accept_encoding="br, gzip")
+
+    story_file.with_name("index.html.br").unlink()
+    second = call(app, STORY_PATH, accept_encoding="br, gzip")
+
+    assert first.headers["Content-Encoding"] == "br"
+    assert second.headers["Content-Encoding"] == "gzip"
+    assert _decoded(second) == STORY
+
+
 # --- what is not there ---------------------------------------------------------------
 
 

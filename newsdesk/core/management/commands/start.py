@@ -1,13 +1,23 @@
-"""newsdesk start: run the web server, the mail receiver and the worker together."""
+"""newsdesk start: run the web server, the mail receiver and the worker together.
+
+The web server is two processes on one port: the built-in server
+(``newsdesk.publishing.fastserve``) answers reading the reader site from the output
+folder, and passes everything else to the Django application under granian, which
+listens on a private Unix socket.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -15,7 +25,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from newsdesk.publishing.fastserve import web_server_commands
+
 STOP_GRACE_SECONDS = 10
+
+
+def signal_group(child: subprocess.Popen[bytes], signum: int) -> None:
+    """Send a signal to a child started in a session of its own and its processes."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.pid, signum)
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -38,7 +56,10 @@ class Command(BaseCommand):
             type=int,
             default=int(os.environ.get("NEWSDESK_HTTP_WORKERS", "0"))
             or min(os.cpu_count() or 1, 4),
-            help="Web server processes (default: one per core, at most 4).",
+            help=(
+                "Processes of the web server, and as many of the application behind "
+                "it (default: one per core, at most 4)."
+            ),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -60,27 +81,36 @@ class Command(BaseCommand):
             ),
         }
         manage = [sys.executable, "-m", "newsdesk"]
-        commands = {
-            "web server": [
-                sys.executable,
-                "-m",
-                "granian",
-                "--interface",
-                "wsgi",
-                "--host",
-                http[0],
-                "--port",
-                str(http[1]),
-                "--workers",
-                str(max(options["http_workers"], 1)),
-                "--blocking-threads",
-                "1",
-                "--no-access-log",
-                "newsdesk.wsgi:application",
-            ],
-            "mail receiver": [*manage, "run_mail_receiver"],
-            "worker": [*manage, "run_worker"],
-        }
+        # The application's socket: a short path (Unix sockets allow about 100
+        # bytes), in a folder only this user can open (mkdtemp makes it 0700).
+        socket_folder = Path(tempfile.mkdtemp(prefix="newsdesk-"))
+        try:
+            self._run(
+                {
+                    **web_server_commands(
+                        host=http[0],
+                        port=http[1],
+                        root=Path(settings.NEWSDESK_OUTPUT_DIR),
+                        workers=max(options["http_workers"], 1),
+                        socket_path=socket_folder / "app.sock",
+                    ),
+                    "mail receiver": [*manage, "run_mail_receiver"],
+                    "worker": [*manage, "run_worker"],
+                },
+                env,
+                http,
+                smtp,
+            )
+        finally:
+            shutil.rmtree(socket_folder, ignore_errors=True)
+
+    def _run(
+        self,
+        commands: dict[str, list[str]],
+        env: dict[str, str],
+        http: tuple[str, int],
+        smtp: tuple[str, int],
+    ) -> None:
         children: dict[str, subprocess.Popen[bytes]] = {}
         stopping = False
 
@@ -107,8 +137,9 @@ class Command(BaseCommand):
 
         self.stdout.write("Stopping newsdesk ...")
         for child in children.values():
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
+            # The whole group: a server's worker processes too, which may not have
+            # heard from their parent yet when it is stopped while starting.
+            signal_group(child, signal.SIGTERM)
         deadline = time.monotonic() + STOP_GRACE_SECONDS
         for name, child in children.items():
             try:
@@ -117,8 +148,10 @@ class Command(BaseCommand):
                 self.stderr.write(
                     f"The {name} did not stop in {STOP_GRACE_SECONDS} s; killing it."
                 )
-                child.kill()
+                signal_group(child, signal.SIGKILL)
                 child.wait()
+            # Workers of a parent that stopped must not outlive it.
+            signal_group(child, signal.SIGKILL)
         if failed:
             raise CommandError(failed + " See its messages above.")
         self.stdout.write("Stopped.")
