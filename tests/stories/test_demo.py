@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
+from django.db import connection
 from wagtail.models import Page
 
 from newsdesk.accounts.models import User
@@ -21,6 +22,7 @@ from newsdesk.stories.demo import (
     CORPUS_ENV,
     DEMO_PASSWORD,
     SOURCE_CREDIT,
+    archive_span,
     body_html,
     corpus_default_path,
     paragraphs,
@@ -257,6 +259,136 @@ def test_if_empty_counts_any_story_not_only_demo_ones(
 
     assert StoryPage.objects.count() == 1
     assert "not loaded" in output
+
+
+# --- replaying the archive -----------------------------------------------------------
+
+
+def noon(day: str) -> dt.datetime:
+    return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(12), tzinfo=dt.UTC)
+
+
+def test_copies_replay_the_archive_earlier_each_time_with_their_own_slugs(
+    home: HomePage, tmp_path: Path
+) -> None:
+    # given an archive spanning 4 to 10 May (seven days)
+    corpus = write_corpus(
+        tmp_path,
+        [
+            article(id="1", title="Bridge closes", date="2006-05-04"),
+            article(id="2", title="Tea prices fall", date="2006-05-10"),
+        ],
+    )
+
+    output = load("--corpus", str(corpus), "--copies", "3")
+
+    # then each copy is a week before the one after it, under the same headlines
+    stories = StoryPage.objects.live().order_by("-first_published_at")
+    assert [(s.title, s.first_published_at) for s in stories] == [
+        ("Tea prices fall", noon("2006-05-10")),
+        ("Bridge closes", noon("2006-05-04")),
+        ("Tea prices fall", noon("2006-05-03")),
+        ("Bridge closes", noon("2006-04-27")),
+        ("Tea prices fall", noon("2006-04-26")),
+        ("Bridge closes", noon("2006-04-20")),
+    ]
+    assert all(s.last_published_at == s.first_published_at for s in stories)
+    business = SectionPage.objects.get(slug="business")
+    assert sorted(children_slugs(business)) == [
+        "bridge-closes",
+        "bridge-closes-2",
+        "bridge-closes-3",
+        "tea-prices-fall",
+        "tea-prices-fall-2",
+        "tea-prices-fall-3",
+    ]
+    assert business.numchild == 6
+    assert len({s.body for s in stories}) == 1  # both articles share TEXT
+    assert [len(problems) for problems in Page.find_problems()] == [0, 0, 0, 0, 0]
+    assert "Imported 6 stories (3 copies of 2 articles)" in output
+
+
+def test_copies_of_an_undated_article_follow_the_earliest_date(
+    home: HomePage, tmp_path: Path
+) -> None:
+    corpus = write_corpus(
+        tmp_path,
+        [
+            article(id="1", title="Dated", date="2006-05-04"),
+            article(id="2", title="Undated", date=None),
+        ],
+    )
+
+    load("--corpus", str(corpus), "--copies", "2")
+
+    undated = StoryPage.objects.filter(title="Undated").order_by("-first_published_at")
+    assert [s.first_published_at for s in undated] == [
+        noon("2006-05-04"),
+        noon("2006-05-03"),  # a one-day archive moves back one day a copy
+    ]
+
+
+def test_copies_spread_over_sections_and_batches_keep_the_tree_sound(
+    home: HomePage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small batches, so that copies cross batch boundaries as the real archive does.
+    monkeypatch.setattr("newsdesk.stories.demo.INSERT_BATCH", 3)
+    corpus = write_corpus(
+        tmp_path,
+        [
+            article(id="1", title="Bridge closes"),
+            article(
+                id="2", title="Vote delayed", categories=["Politics and conflicts"]
+            ),
+            article(id="3", title="Budget passes", date="2007-01-01"),
+        ],
+    )
+
+    output = load("--corpus", str(corpus), "--copies", "4")
+
+    assert StoryPage.objects.live().count() == 12
+    counts = {
+        s.slug: StoryPage.objects.child_of(s).count() for s in SectionPage.objects.all()
+    }
+    assert counts == {"business": 8, "politics": 4}
+    assert "(Politics 4, Business 8)" in output
+    slugs = StoryPage.objects.values_list("url_path", flat=True)
+    assert len(set(slugs)) == 12
+    assert [len(problems) for problems in Page.find_problems()] == [0, 0, 0, 0, 0]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's planner statistics"
+)
+def test_the_planner_learns_the_imported_numbers_once_the_import_commits(
+    home: HomePage, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    corpus = write_corpus(tmp_path, [article(id=str(n)) for n in range(30)])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        load("--corpus", str(corpus))
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE relname = %s",
+            [StoryPage._meta.db_table],
+        )
+        assert cursor.fetchone() == (30,)
+
+
+def test_copies_below_one_are_refused(home: HomePage) -> None:
+    with pytest.raises(CommandError, match="--copies"):
+        load("--limit", "2", "--copies", "0")
+
+    assert not StoryPage.objects.exists()
+
+
+def test_the_archive_span_counts_first_and_last_day() -> None:
+    days = [dt.date(2006, 5, 10), dt.date(2006, 5, 4), dt.date(2006, 5, 7)]
+
+    assert archive_span(days) == dt.timedelta(days=7)
+    assert archive_span([dt.date(2006, 5, 4)]) == dt.timedelta(days=1)
+    assert archive_span([]) == dt.timedelta(days=1)
 
 
 # --- the demo editor -----------------------------------------------------------------
