@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
@@ -19,6 +20,7 @@ from newsdesk.stories.demo import (
     corpus_read,
     demo_archive_load,
 )
+from newsdesk.stories.demo_extras import demo_extras_add
 from newsdesk.stories.models import StoryPage
 
 
@@ -43,6 +45,15 @@ class Command(BaseCommand):
             help="Import only the first N articles.",
         )
         parser.add_argument(
+            "--copies",
+            type=int,
+            default=1,
+            metavar="N",
+            help="Import the archive N times, each copy dated one archive span "
+            "earlier than the one before, to try the site at a larger scale "
+            "(default 1).",
+        )
+        parser.add_argument(
             "--corpus",
             type=Path,
             default=None,
@@ -65,6 +76,9 @@ class Command(BaseCommand):
         limit = options["limit"]
         if limit is not None and limit < 1:
             raise CommandError("--limit must be 1 or more.")
+        copies = options["copies"]
+        if copies < 1:
+            raise CommandError("--copies must be 1 or more.")
         path = options["corpus"] or corpus_default_path()
         if not path.is_file() and options["missing_ok"]:
             self.stderr.write(
@@ -81,7 +95,7 @@ class Command(BaseCommand):
         try:
             articles = corpus_read(path=path, limit=limit)
             with tqdm(
-                total=len(articles),
+                total=len(articles) * copies,
                 unit="story",
                 desc="Importing",
                 file=sys.stderr,
@@ -92,7 +106,9 @@ class Command(BaseCommand):
                 def progress(done: int, total: int) -> None:
                     bar.update(done - bar.n)
 
-                result = demo_archive_load(articles=articles, progress=progress)
+                result = demo_archive_load(
+                    articles=articles, copies=copies, progress=progress
+                )
         except NewsdeskError as error:
             raise CommandError(f"{error} Nothing was imported.") from error
         elapsed = time.monotonic() - started
@@ -100,8 +116,14 @@ class Command(BaseCommand):
         sections = ", ".join(
             f"{title} {count}" for title, count in result.stories_per_section.items()
         )
+        replayed = (
+            f" ({result.copies} copies of {len(articles)} articles)"
+            if result.copies > 1
+            else ""
+        )
         lines = [
-            f"Imported {result.stories} stories from {path} in {elapsed:.1f} s ({sections}).",
+            f"Imported {result.stories} stories{replayed} from {path} "
+            f"in {elapsed:.1f} s ({sections}).",
         ]
         if result.sections_created:
             lines.append(
@@ -116,4 +138,10 @@ class Command(BaseCommand):
             lines.append(
                 f"The account {DEMO_USERNAME!r} exists already and was left as it is."
             )
+        extras = demo_extras_add(site_name=settings.NEWSDESK_SITE_NAME)
+        lines.append(
+            f"Tagged {extras.tagged_stories} stories with {extras.tags} places, "
+            f"illustrated {extras.illustrated_stories}, put {extras.top_stories} at "
+            f"the top of the home page, added {extras.info_pages} information pages."
+        )
         self.stdout.write("\n".join(lines))
