@@ -15,40 +15,14 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from benchkit import embedded_env, missing_commands, newsdesk
 
 BUDGET_SECONDS = 120.0
 TIMED = ("load_demo", "build_site")
-
-
-def newsdesk(env: dict[str, str], *args: str) -> tuple[float, str]:
-    """Run a newsdesk command; return its wall-clock seconds and its output."""
-    started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "newsdesk", *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-        check=False,
-    )
-    elapsed = time.perf_counter() - started
-    if result.returncode != 0:
-        sys.exit(
-            f"`newsdesk {' '.join(args)}` failed (exit code {result.returncode}):\n"
-            f"{result.stdout}"
-        )
-    return elapsed, result.stdout
-
-
-def missing_commands(env: dict[str, str]) -> list[str]:
-    """Return the timed commands this checkout does not have."""
-    _, listing = newsdesk(env, "help", "--commands")
-    available = set(listing.split())
-    return [command for command in TIMED if command not in available]
 
 
 def count_files(folder: Path) -> int:
@@ -66,16 +40,9 @@ def main() -> int:
     options = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="newsdesk-bench-"))
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "newsdesk.settings.dev",
-        "NEWSDESK_DATA_DIR": str(folder),
-    }
-    # The embedded setup is what a first start uses; never touch a configured database.
-    for variable in ("DATABASE_URL", "REDIS_URL", "NEWSDESK_OUTPUT_DIR"):
-        env.pop(variable, None)
+    env = embedded_env(folder)
     try:
-        absent = missing_commands(env)
+        absent = missing_commands(env, TIMED)
         if absent:
             print(
                 "Cannot run the benchmark: this checkout has no "

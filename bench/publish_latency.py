@@ -53,6 +53,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from benchkit import embedded_env, missing_commands, newsdesk
+
 TARGET_MEDIAN_MS = 300.0
 TARGET_RATIO = 1.5
 REQUIRED = ("load_demo", "build_site")
@@ -284,32 +286,6 @@ def _profile(publish: Callable[[], Sample]) -> str:
 # --- the driving process ---------------------------------------------------------------
 
 
-def newsdesk(env: dict[str, str], *args: str) -> tuple[float, str]:
-    """Run a newsdesk command (its progress on stderr); return seconds and output."""
-    started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "newsdesk", *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-        check=False,
-    )
-    elapsed = time.perf_counter() - started
-    if result.returncode != 0:
-        sys.exit(
-            f"`newsdesk {' '.join(args)}` failed (exit code {result.returncode}):\n"
-            f"{result.stdout}"
-        )
-    return elapsed, result.stdout
-
-
-def missing_commands(env: dict[str, str]) -> list[str]:
-    """Return the commands this checkout lacks."""
-    _, listing = newsdesk(env, "help", "--commands")
-    available = set(listing.split())
-    return [command for command in REQUIRED if command not in available]
-
-
 def _database_with_name(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{name}"))
@@ -360,7 +336,7 @@ def _load_build_measure(
 ) -> dict[str, Any]:
     """Load and build the archive in a data folder, then run the measuring process."""
     print(f"\n== {copies} cop{'y' if copies == 1 else 'ies'} in {folder}")
-    absent = missing_commands(env)
+    absent = missing_commands(env, REQUIRED)
     if absent:
         print(
             "Cannot run the benchmark: this checkout has no "
@@ -398,14 +374,8 @@ def _load_build_measure(
 def run_size(options: argparse.Namespace, copies: int) -> Run:
     """Load and build an archive of ``copies`` replays, then time publishes in it."""
     folder = Path(tempfile.mkdtemp(prefix=f"newsdesk-publish-{copies}x-"))
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "newsdesk.settings.dev",
-        "NEWSDESK_DATA_DIR": str(folder),
-    }
     # The embedded setup unless told otherwise; never a configured database.
-    for variable in ("DATABASE_URL", "REDIS_URL", "NEWSDESK_OUTPUT_DIR"):
-        env.pop(variable, None)
+    env = embedded_env(folder)
     try:
         with ExitStack() as cleanup:
             if not options.keep:

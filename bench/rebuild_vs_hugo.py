@@ -46,9 +46,8 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-# bench/ is on sys.path when this file runs as a script: share the first-start
-# benchmark's way of running newsdesk commands.
-from demo_archive import missing_commands, newsdesk
+# bench/ is on sys.path when this file runs as a script.
+from benchkit import embedded_env, missing_commands, newsdesk
 
 from newsdesk.publishing.output import (
     COMPRESS_MIN_BYTES,
@@ -594,14 +593,7 @@ def main() -> int:
     ).stdout.strip()
 
     folder = Path(tempfile.mkdtemp(prefix="newsdesk-bench-"))
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "newsdesk.settings.dev",
-        "NEWSDESK_DATA_DIR": str(folder),
-    }
-    # The embedded setup is what a first start uses; never touch a configured database.
-    for variable in ("DATABASE_URL", "REDIS_URL", "NEWSDESK_OUTPUT_DIR"):
-        env.pop(variable, None)
+    env = embedded_env(folder)
     cpus = usable_cpus()
     site, hugo_site, public = folder / "site", folder / "hugo", folder / "hugo-public"
     ours: list[Build] = []
@@ -609,7 +601,7 @@ def main() -> int:
     compressing: list[tuple[float, float]] = []  # wall-clock and CPU seconds
     load_at_start = os.getloadavg()[0]
     try:
-        absent = missing_commands(env)
+        absent = missing_commands(env, ("load_demo", "build_site"))
         if absent:
             print(
                 "Cannot run the benchmark: this checkout has no "
