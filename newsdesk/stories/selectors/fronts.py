@@ -126,6 +126,19 @@ def _archive_list(front_path: str, total: int) -> list[ArchivePage]:
     ]
 
 
+def _slice_by_ids(
+    stories: QuerySet[StoryPage], start: int, stop: int
+) -> list[StoryPage]:
+    """Return ``stories[start:stop]``, sorting and skipping over ids alone.
+
+    An old archive page sits deep in a large archive; sorting whole rows to skip
+    thousands of them cost a second at 55,000 stories, where the ids cost little.
+    """
+    ids = list(stories.prefetch_related(None).values_list("pk", flat=True)[start:stop])
+    found = {story.pk: story for story in stories.filter(pk__in=ids)}
+    return [found[pk] for pk in ids if pk in found]
+
+
 def _archive_page(
     front_path: str,
     *,
@@ -138,7 +151,7 @@ def _archive_page(
     start, stop = (number - 1) * size, number * size
     if stories is None:
         total = oldest_first.count()
-        page_stories = list(oldest_first[start:stop])
+        page_stories = _slice_by_ids(oldest_first, start, stop)
     else:
         total = len(stories)
         page_stories = list(stories[start:stop])
