@@ -15,6 +15,9 @@ from newsdesk.stories.models import HomePage, SectionPage, StoryPage
 
 from .stories.factories import make_section, make_story
 
+Publish = Callable[..., StoryPage]
+Unpublish = Callable[[StoryPage], None]
+
 
 @pytest.fixture(autouse=True)
 def data_dirs(settings: SettingsWrapper, tmp_path: Path) -> Path:
@@ -76,3 +79,28 @@ def writer(db: None) -> User:
 def outsider(db: None) -> User:
     """A signed-up user with no newsroom role at all."""
     return _user_in(None, "outsider")
+
+
+@pytest.fixture
+def publish(
+    story_factory: Callable[..., StoryPage],
+    django_capture_on_commit_callbacks: Any,
+) -> Publish:
+    """Publish a new story through Wagtail and run the after-commit receivers."""
+
+    def make(**kwargs: Any) -> StoryPage:
+        with django_capture_on_commit_callbacks(execute=True):
+            return story_factory(live=True, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def unpublish(django_capture_on_commit_callbacks: Any) -> Unpublish:
+    """Unpublish a story through Wagtail and run the after-commit receivers."""
+
+    def take_down(story: StoryPage) -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            story.unpublish()
+
+    return take_down

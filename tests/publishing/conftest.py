@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.conf import settings
@@ -14,11 +12,10 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from newsdesk.publishing.output import is_variant
 from newsdesk.stories.models import StoryPage
+from tests.conftest import Publish as Publish  # re-exported for the tests here
+from tests.conftest import Unpublish as Unpublish
 
 OLD = 1_000_000_000  # a time long ago (2001), given to files to see if they change
-
-Publish = Callable[..., StoryPage]
-Unpublish = Callable[[StoryPage], None]
 
 
 def output_files(root: Path | None = None, *, variants: bool = False) -> set[str]:
@@ -68,31 +65,6 @@ def unchanged_since(state: dict[str, tuple[int, bytes]]) -> set[str]:
         and (root / name).stat().st_mtime_ns == mtime
         and (root / name).read_bytes() == content
     }
-
-
-@pytest.fixture
-def publish(
-    story_factory: Callable[..., StoryPage],
-    django_capture_on_commit_callbacks: Any,
-) -> Publish:
-    """Publish a new story through Wagtail and run the after-commit publisher."""
-
-    def make(**kwargs: Any) -> StoryPage:
-        with django_capture_on_commit_callbacks(execute=True):
-            return story_factory(live=True, **kwargs)
-
-    return make
-
-
-@pytest.fixture
-def unpublish(django_capture_on_commit_callbacks: Any) -> Unpublish:
-    """Unpublish a story through Wagtail and run the after-commit publisher."""
-
-    def take_down(story: StoryPage) -> None:
-        with django_capture_on_commit_callbacks(execute=True):
-            story.unpublish()
-
-    return take_down
 
 
 @pytest.fixture

@@ -9,34 +9,8 @@ import pytest
 
 from newsdesk.search.services import search_index_story
 from newsdesk.stories.models import StoryPage
-
-Publish = Callable[..., StoryPage]
-Unpublish = Callable[[StoryPage], None]
-
-
-@pytest.fixture
-def publish(
-    story_factory: Callable[..., StoryPage],
-    django_capture_on_commit_callbacks: Any,
-) -> Publish:
-    """Publish a new story through Wagtail and run the after-commit receivers."""
-
-    def make(**kwargs: Any) -> StoryPage:
-        with django_capture_on_commit_callbacks(execute=True):
-            return story_factory(live=True, **kwargs)
-
-    return make
-
-
-@pytest.fixture
-def unpublish(django_capture_on_commit_callbacks: Any) -> Unpublish:
-    """Unpublish a story through Wagtail and run the after-commit receivers."""
-
-    def take_down(story: StoryPage) -> None:
-        with django_capture_on_commit_callbacks(execute=True):
-            story.unpublish()
-
-    return take_down
+from tests.conftest import Publish as Publish  # re-exported for the tests here
+from tests.conftest import Unpublish as Unpublish
 
 
 @pytest.fixture

@@ -58,19 +58,6 @@ def _close_rendition_temp_files() -> Iterator[None]:
             leaked.close()
 
 
-@pytest.fixture
-def publish(
-    story_factory: Callable[..., StoryPage], django_capture_on_commit_callbacks: Any
-) -> Publish:
-    """Publish a new story through Wagtail and run the after-commit publisher."""
-
-    def make(**kwargs: Any) -> StoryPage:
-        with django_capture_on_commit_callbacks(execute=True):
-            return story_factory(live=True, **kwargs)
-
-    return make
-
-
 def _make_jpeg(path: Path, size: tuple[int, int], *, gps: bool = False) -> Path:
     picture = PILImage.new("RGB", size, (40, 90, 160))
     # A second colour, so the encoders have an edge to keep.
