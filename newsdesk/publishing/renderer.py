@@ -59,9 +59,10 @@ def render_section_front(
     section: SectionPage,
     site: SiteInfo | None = None,
     stories: Sequence[StoryPage] | None = None,
+    total: int | None = None,
 ) -> bytes:
     """Return a section front's HTML (``stories``: all its live ones, newest first)."""
-    context = section_context(section, site=site, stories=stories)
+    context = section_context(section, site=site, stories=stories, total=total)
     return _render(SECTION_TEMPLATE, section, context)
 
 
@@ -71,10 +72,11 @@ def render_section_archive(
     number: int,
     site: SiteInfo | None = None,
     stories: Sequence[StoryPage] | None = None,
+    total: int | None = None,
 ) -> bytes:
     """Return the HTML of archive page ``number`` (1 = oldest; ``stories`` oldest first)."""
     context = section_archive_context(
-        section, number=number, site=site, stories=stories
+        section, number=number, site=site, stories=stories, total=total
     )
     return _render(ARCHIVE_TEMPLATE, section, context)
 
@@ -84,10 +86,13 @@ def render_author_front(
     person: Person,
     site: SiteInfo | None = None,
     stories: Sequence[StoryPage] | None = None,
+    total: int | None = None,
     sections: Mapping[str, SectionPage] | None = None,
 ) -> bytes:
     """Return a person's author page HTML (``stories``: all theirs, newest first)."""
-    context = author_context(person, site=site, stories=stories, sections=sections)
+    context = author_context(
+        person, site=site, stories=stories, sections=sections, total=total
+    )
     return _render(AUTHOR_TEMPLATE, None, context)
 
 
@@ -97,11 +102,17 @@ def render_author_archive(
     number: int,
     site: SiteInfo | None = None,
     stories: Sequence[StoryPage] | None = None,
+    total: int | None = None,
     sections: Mapping[str, SectionPage] | None = None,
 ) -> bytes:
     """Return a person's archive page ``number`` (1 = oldest; ``stories`` likewise)."""
     context = author_archive_context(
-        person, number=number, site=site, stories=stories, sections=sections
+        person,
+        number=number,
+        site=site,
+        stories=stories,
+        sections=sections,
+        total=total,
     )
     return _render(ARCHIVE_TEMPLATE, None, context)
 
@@ -137,10 +148,13 @@ def render_tag_front(
     tag: Tag,
     site: SiteInfo | None = None,
     stories: Sequence[StoryPage] | None = None,
+    total: int | None = None,
     sections: Mapping[str, SectionPage] | None = None,
 ) -> bytes:
     """Return a tag's page HTML (``stories``: all its live ones, newest first)."""
-    context = tag_context(tag, site=site, stories=stories, sections=sections)
+    context = tag_context(
+        tag, site=site, stories=stories, sections=sections, total=total
+    )
     return _render(TAG_TEMPLATE, None, context)
 
 
@@ -150,11 +164,12 @@ def render_tag_archive(
     number: int,
     site: SiteInfo | None = None,
     stories: Sequence[StoryPage] | None = None,
+    total: int | None = None,
     sections: Mapping[str, SectionPage] | None = None,
 ) -> bytes:
     """Return a tag's archive page ``number`` (1 = oldest; ``stories`` likewise)."""
     context = tag_archive_context(
-        tag, number=number, site=site, stories=stories, sections=sections
+        tag, number=number, site=site, stories=stories, sections=sections, total=total
     )
     return _render(ARCHIVE_TEMPLATE, None, context)
 
@@ -164,10 +179,8 @@ def render_info_page(*, page: InfoPage, site: SiteInfo | None = None) -> bytes:
     return _render(INFO_TEMPLATE, page, info_context(page, site=site))
 
 
-def render_date_index(
-    *, site: SiteInfo, months: Sequence[MonthCount] | None = None
-) -> bytes:
-    """Return the date archive's index: every month with stories."""
+def render_date_index(*, site: SiteInfo, months: Sequence[MonthCount]) -> bytes:
+    """Return the date archive's index: every month with stories (newest first)."""
     return _render(
         DATE_INDEX_TEMPLATE, None, date_archive_context(site=site, months=months)
     )

@@ -25,7 +25,6 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import F
 from django.utils.html import escape
 from taggit.models import Tag
 
@@ -36,6 +35,7 @@ from newsdesk.stories.selectors import (
     FEED_PATH,
     RELATED_SIZE,
     LeadImage,
+    MonthCount,
     SiteInfo,
     archive_page_count,
     archive_path,
@@ -44,16 +44,21 @@ from newsdesk.stories.selectors import (
     day_page_path,
     day_path,
     home_get,
+    in_section,
     info_page_list_live,
     local_day,
+    month_count,
     month_path,
+    oldest_first,
     public_path,
     section_list_live,
     section_map,
     section_of,
     site_info,
+    story_count_live,
     story_count_older,
     story_day_counts,
+    story_last_modified,
     story_lead_image,
     story_list_live,
     story_list_live_on_day,
@@ -72,6 +77,18 @@ from .output import (
     remove_file,
     remove_if_stale,
     write_file,
+)
+from .summaries import (
+    Key,
+    Kind,
+    Tally,
+    changed_at,
+    later,
+    summaries_from_stories,
+    summaries_replace,
+    summary_get,
+    summary_lists,
+    summary_set,
 )
 
 logger = logging.getLogger(__name__)
@@ -128,8 +145,9 @@ class _Listing:
 
     front_path: str
     scope: Mapping[str, Any]
-    front: Callable[[], bytes]
-    archive: Callable[[int], bytes]
+    front: Callable[..., bytes]  # front(total=live stories)
+    archive: Callable[..., bytes]  # archive(number=n, total=live stories)
+    summary: Key
     kept_when_empty: bool = False
 
 
@@ -138,9 +156,8 @@ def _section_listing(section: SectionPage, site: SiteInfo) -> _Listing:
         front_path=public_path(section),
         scope={"section": section},
         front=partial(renderer.render_section_front, section=section, site=site),
-        archive=lambda number: renderer.render_section_archive(
-            section=section, number=number, site=site
-        ),
+        archive=partial(renderer.render_section_archive, section=section, site=site),
+        summary=(Kind.SECTION, section.path),
         kept_when_empty=True,
     )
 
@@ -150,9 +167,8 @@ def _author_listing(person: Person, site: SiteInfo) -> _Listing:
         front_path=author_path(person),
         scope={"author": person},
         front=partial(renderer.render_author_front, person=person, site=site),
-        archive=lambda number: renderer.render_author_archive(
-            person=person, number=number, site=site
-        ),
+        archive=partial(renderer.render_author_archive, person=person, site=site),
+        summary=(Kind.AUTHOR, str(person.pk)),
     )
 
 
@@ -161,20 +177,32 @@ def _tag_listing(tag: Tag, site: SiteInfo) -> _Listing:
         front_path=tag_path(tag),
         scope={"tag": tag},
         front=partial(renderer.render_tag_front, tag=tag, site=site),
-        archive=lambda number: renderer.render_tag_archive(
-            tag=tag, number=number, site=site
-        ),
+        archive=partial(renderer.render_tag_archive, tag=tag, site=site),
+        summary=(Kind.TAG, str(tag.pk)),
     )
 
 
 def _archive_position(
     story: StoryPage, scope: Mapping[str, Any]
-) -> tuple[int, int, int]:
-    """Return (page number, place on that page from 0, number of pages)."""
+) -> tuple[int, int, int, int]:
+    """Return (page number, place on that page from 0, number of pages, number of
+    live stories)."""
     size = settings.NEWSDESK_ARCHIVE_PAGE_SIZE
     older = story_count_older(story=story, **scope)
-    total = story_list_live(**scope).count()
-    return older // size + 1, older % size, archive_page_count(total=total)
+    total = story_count_live(**scope)
+    return older // size + 1, older % size, archive_page_count(total=total), total
+
+
+def _note_listing(listing: _Listing, *, count: int, added: StoryPage | None) -> None:
+    """Record a listing's summary after ``added`` was published into it, or after a
+    story left it (``added`` None: its latest change is looked up again)."""
+    kind, key = listing.summary
+    known = summary_get(kind, key) if added is not None and count else None
+    if known is not None and added is not None:
+        last = later(known.last_modified, changed_at(added))
+    else:
+        last = story_last_modified(**listing.scope) if count else None
+    summary_set(kind, key, Tally(count, last))
 
 
 def _remove_archive_pages_after(front_path: str, last: int) -> list[Path]:
@@ -201,18 +229,13 @@ def _write_listing_with(listing: _Listing, story: StoryPage) -> list[Path]:
     The page before is written too when the story opens a new last page: its
     link to newer stories appears.
     """
-    written = [_write(listing.front_path, listing.front())]
-    number, place, last = _archive_position(story, listing.scope)
-    written.append(
-        _write(archive_path(listing.front_path, number), listing.archive(number))
-    )
-    if number == last and number > 1 and place == 0:
-        written.append(
-            _write(
-                archive_path(listing.front_path, number - 1),
-                listing.archive(number - 1),
-            )
-        )
+    number, place, last, total = _archive_position(story, listing.scope)
+    _note_listing(listing, count=total, added=story)
+    pages = [number - 1, number] if number == last > 1 and place == 0 else [number]
+    written = [_write(listing.front_path, listing.front(total=total))]
+    for page in pages:
+        content = listing.archive(number=page, total=total)
+        written.append(_write(archive_path(listing.front_path, page), content))
     return written
 
 
@@ -223,14 +246,16 @@ def _write_listing_without(listing: _Listing, story: StoryPage) -> list[Path]:
     unless it is kept (a section keeps its front).
     """
     front = listing.front_path
-    number, _, last = _archive_position(story, listing.scope)
+    number, _, last, total = _archive_position(story, listing.scope)
+    _note_listing(listing, count=total, added=None)
     if not last and not listing.kept_when_empty:
         front_file = output_path(front)
         removed = [front_file] if remove_file(front_file) else []
         return removed + _remove_archive_pages_after(front, 0)
-    changed = [_write(front, listing.front())]
+    changed = [_write(front, listing.front(total=total))]
     for page in range(min(number, last), last + 1) if last else ():
-        changed.append(_write(archive_path(front, page), listing.archive(page)))
+        content = listing.archive(number=page, total=total)
+        changed.append(_write(archive_path(front, page), content))
     return changed + _remove_archive_pages_after(front, last)
 
 
@@ -252,6 +277,8 @@ def _write_month_and_index(day: date, site: SiteInfo) -> list[Path]:
     changed = []
     month = month_path(day.year, day.month)
     days = story_day_counts(day.year, day.month)
+    key = f"{day.year:04d}-{day.month:02d}"
+    summary_set(Kind.MONTH, key, Tally(sum(d.count for d in days), None))
     if days:
         changed.append(
             _write(
@@ -263,8 +290,20 @@ def _write_month_and_index(day: date, site: SiteInfo) -> list[Path]:
         )
     elif remove_file(output_path(month)):
         changed.append(output_path(month))
-    changed.append(_write(DATE_ARCHIVE_PATH, renderer.render_date_index(site=site)))
+    index = renderer.render_date_index(site=site, months=_archive_months())
+    changed.append(_write(DATE_ARCHIVE_PATH, index))
     return changed
+
+
+def _archive_months() -> list[MonthCount]:
+    """Return the date archive's months, newest first, from their summaries."""
+    months = []
+    for key, tally in sorted(
+        summary_lists(Kind.MONTH)[Kind.MONTH].items(), reverse=True
+    ):
+        year, month = key.split("-")
+        months.append(month_count(int(year), int(month), tally.count))
+    return months
 
 
 def _write_dates_with(story: StoryPage, site: SiteInfo) -> list[Path]:
@@ -438,8 +477,8 @@ def _rewrite_stories_offering(
             candidates[candidate.pk] = candidate
     section = section_of(story, sections)
     if section is not None:
-        in_section = later.filter(path__startswith=section.path, depth=story.depth)
-        neighbours = in_section.order_by(F("first_published_at").asc(), "id")
+        in_section_later = later.filter(in_section(section))
+        neighbours = in_section_later.order_by(*oldest_first())
         for candidate in neighbours[:_SECTION_NEIGHBOURS]:
             candidates[candidate.pk] = candidate
     link = f'href="{escape(path)}"'.encode()  # as the templates write it
@@ -733,11 +772,20 @@ def _date_rebuild_pages(
     for story in reversed(stories):  # oldest first, as days list them
         if story.first_published_at is not None:
             by_day[local_day(story.first_published_at)].append(story)
-    pages: list[tuple[str, Callable[[], bytes]]] = [
-        (DATE_ARCHIVE_PATH, partial(renderer.render_date_index, site=site))
+    per_month: dict[tuple[int, int], int] = defaultdict(int)
+    for day, on_day in by_day.items():
+        per_month[(day.year, day.month)] += len(on_day)
+    newest_first = [
+        month_count(year, month, count)
+        for (year, month), count in sorted(per_month.items(), reverse=True)
     ]
-    months = sorted({(day.year, day.month) for day in by_day})
-    for year, month in months:
+    pages: list[tuple[str, Callable[[], bytes]]] = [
+        (
+            DATE_ARCHIVE_PATH,
+            partial(renderer.render_date_index, site=site, months=newest_first),
+        )
+    ]
+    for year, month in sorted(per_month):
         pages.append(
             (
                 month_path(year, month),
@@ -849,6 +897,7 @@ def _rebuild(
     pages.append((FEED_PATH, render_feed))
     pages.append((FAVICON_PATH, renderer.render_favicon))
     pages.append((NOT_FOUND_PATH, partial(renderer.render_not_found, site=site)))
+    summaries_replace(summaries_from_stories(stories))
     pages += sitemaps.sitemap_rebuild_files()
 
     total = len(pages) + len(stories)

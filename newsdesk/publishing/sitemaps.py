@@ -31,7 +31,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -47,17 +47,14 @@ from newsdesk.stories.models import StoryPage
 from newsdesk.stories.selectors import (
     AUTHORS_PATH,
     TAGS_PATH,
-    StoryMonth,
     absolute_url,
     home_get,
     info_page_list_live,
+    person_slugs,
     public_path,
     section_list_live,
-    story_last_modified_by_author,
-    story_last_modified_by_section,
-    story_last_modified_by_tag,
     story_list_for_sitemap,
-    story_month_list,
+    tag_slugs,
 )
 
 from .output import (
@@ -68,6 +65,7 @@ from .output import (
     same_content,
     write_file,
 )
+from .summaries import Kind, Tally, changed_at, later, summary_lists, summary_set
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
@@ -92,6 +90,8 @@ _MONTH_FILE = re.compile(r"stories-(\d{4})-(\d{2})(?:-(\d+))?\.xml")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 Render = Callable[[], bytes]
+# The listing summaries the shared sitemaps are made from.
+_SUMMARIES = (Kind.SECTION, Kind.AUTHOR, Kind.TAG, Kind.SITEMAP_MONTH)
 _NO_ATTRIBUTES: AttributesImpl[str] = AttributesImpl({})
 
 
@@ -102,6 +102,15 @@ class NewsArticle:
     title: str
     language: str
     published: datetime
+
+
+@dataclass(frozen=True)
+class StoryMonth:
+    """A month (UTC) of live stories: its first moment, how many, their last change."""
+
+    start: datetime
+    count: int
+    last_modified: datetime | None
 
 
 @dataclass(frozen=True)
@@ -239,6 +248,20 @@ def _story_entry(story: StoryPage, *, news: bool = False) -> SitemapEntry:
     )
 
 
+def _month_key(start: datetime) -> str:
+    return f"{start:%Y-%m}"
+
+
+def _story_months(summaries: Mapping[str, Tally]) -> list[StoryMonth]:
+    """Return every month with live stories, oldest first, from their summaries."""
+    months = []
+    for key, tally in summaries.items():
+        year, month = key.split("-")
+        start = datetime(int(year), int(month), 1, tzinfo=UTC)
+        months.append(StoryMonth(start, tally.count, tally.last_modified))
+    return sorted(months, key=lambda month: month.start)
+
+
 def _month_stories(start: datetime) -> QuerySet[StoryPage]:
     return story_list_for_sitemap(
         published_from=start, published_before=_next_month(start)
@@ -262,10 +285,12 @@ def _latest(*times: datetime | None) -> datetime | None:
     return max(known) if known else None
 
 
-def _front_entries() -> list[SitemapEntry]:
+def _front_entries(summaries: Mapping[str, Mapping[str, Tally]]) -> list[SitemapEntry]:
     """Return the home page, section fronts, author, tag and information pages, each
-    changed when they last did."""
-    by_section = story_last_modified_by_section()
+    changed when they last did (``summaries``: of sections, authors and tags)."""
+    by_section = {
+        path: tally.last_modified for path, tally in summaries[Kind.SECTION].items()
+    }
     entries = []
     home = home_get()
     if home is not None and home.live:
@@ -285,16 +310,20 @@ def _front_entries() -> list[SitemapEntry]:
                 ),
             )
         )
-    for slug, last_modified in story_last_modified_by_author().items():
-        entries.append(
-            SitemapEntry(
-                loc=absolute_url(f"{AUTHORS_PATH}{slug}/"), lastmod=last_modified
+    for folder, tallies, slugs in (
+        (AUTHORS_PATH, summaries[Kind.AUTHOR], person_slugs),
+        (TAGS_PATH, summaries[Kind.TAG], tag_slugs),
+    ):
+        by_slug = {
+            slug: tallies[str(pk)].last_modified
+            for pk, slug in slugs(int(key) for key in tallies).items()
+        }
+        for slug in sorted(by_slug):
+            entries.append(
+                SitemapEntry(
+                    loc=absolute_url(f"{folder}{slug}/"), lastmod=by_slug[slug]
+                )
             )
-        )
-    for slug, last_modified in story_last_modified_by_tag().items():
-        entries.append(
-            SitemapEntry(loc=absolute_url(f"{TAGS_PATH}{slug}/"), lastmod=last_modified)
-        )
     for page in info_page_list_live():
         entries.append(
             SitemapEntry(
@@ -369,7 +398,12 @@ def _month_files(start: datetime | None = None) -> list[tuple[Path, datetime, in
 
 
 def _write_month(start: datetime) -> list[Path]:
-    entries = [_story_entry(story) for story in _month_stories(start)]
+    stories = list(_month_stories(start))
+    latest = None
+    for story in stories:
+        latest = later(latest, changed_at(story))
+    summary_set(Kind.SITEMAP_MONTH, _month_key(start), Tally(len(stories), latest))
+    entries = [_story_entry(story) for story in stories]
     parts = _part_count(len(entries))
     changed = []
     for part in range(1, parts + 1):
@@ -384,9 +418,11 @@ def _write_month(start: datetime) -> list[Path]:
 
 def _write_shared() -> list[Path]:
     """Rewrite the fronts and news sitemaps and the index where they changed."""
-    fronts = _front_entries()
+    summaries = summary_lists(*_SUMMARIES)
+    fronts = _front_entries(summaries)
     news = _news_entries(timezone.now())
-    index = _index_entries(fronts=fronts, news=news, months=story_month_list())
+    months = _story_months(summaries[Kind.SITEMAP_MONTH])
+    index = _index_entries(fronts=fronts, news=news, months=months)
     changed = _write_or_remove(FRONTS_PATH, fronts)
     changed += _write_or_remove(NEWS_PATH, news)
     if index:
@@ -432,9 +468,10 @@ def sitemap_rebuild_files() -> list[tuple[str, Render]]:
     That is robots.txt, the index, the fronts and news sitemaps and every part of
     every month's story sitemap, each as a reader path and a function rendering it.
     """
-    fronts = _front_entries()
+    summaries = summary_lists(*_SUMMARIES)
+    fronts = _front_entries(summaries)
     news = _news_entries(timezone.now())
-    months = story_month_list()
+    months = _story_months(summaries[Kind.SITEMAP_MONTH])
     index = _index_entries(fronts=fronts, news=news, months=months)
     files: list[tuple[str, Render]] = [(ROBOTS_PATH, render_robots)]
     if index:

@@ -312,6 +312,7 @@ def test_sitemap_writes_take_the_same_queries_however_many_stories(
     def queries_for(count: int) -> int:
         with time_machine.travel(JANUARY, tick=False):
             stories = [story_factory(live=True) for _ in range(count)]
+        sitemaps_write_for_story(story=stories[0])  # the first fills the summaries
         with CaptureQueriesContext(connection) as captured:
             sitemaps_write_for_story(story=stories[0])
         return len(captured.captured_queries)
@@ -320,9 +321,9 @@ def test_sitemap_writes_take_the_same_queries_however_many_stories(
     many = queries_for(10)
 
     assert few == many
-    # among them: when each author's and each tag's stories last changed, and the
-    # information pages
-    assert few <= 9
+    # among them: the month's summary, every listing's summary, the author and tag
+    # slugs, and the information pages
+    assert few <= 12
 
 
 # --- unpublishing -------------------------------------------------------------------------

@@ -13,8 +13,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, QuerySet
-from django.db.models.functions import TruncDay, TruncMonth
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncDay
 from django.utils import timezone
 from django.utils.dates import MONTHS
 
@@ -28,7 +28,13 @@ from .common import (
     month_path,
 )
 from .fronts import _page_context
-from .lists import _authors_prefetch, _live_stories, archive_page_count, teasers
+from .lists import (
+    _authors_prefetch,
+    _live_stories,
+    archive_page_count,
+    oldest_first,
+    teasers,
+)
 
 
 @dataclass(frozen=True)
@@ -71,30 +77,15 @@ def _day_span(day: date) -> tuple[datetime, datetime]:
     return start, end
 
 
-def story_month_counts() -> list[MonthCount]:
-    """Return every month with live stories, newest first, with how many."""
-    rows = (
-        _live_stories()
-        .filter(first_published_at__isnull=False)
-        .annotate(
-            month=TruncMonth(
-                "first_published_at", tzinfo=timezone.get_current_timezone()
-            )
-        )
-        .values("month")
-        .annotate(count=Count("id"))
-        .order_by("-month")
+def month_count(year: int, month: int, count: int) -> MonthCount:
+    """Return a month of the date archive's index, with its number of stories."""
+    return MonthCount(
+        year=year,
+        month=month,
+        count=count,
+        name=_month_name(year, month),
+        path=month_path(year, month),
     )
-    return [
-        MonthCount(
-            year=row["month"].year,
-            month=row["month"].month,
-            count=row["count"],
-            name=_month_name(row["month"].year, row["month"].month),
-            path=month_path(row["month"].year, row["month"].month),
-        )
-        for row in rows
-    ]
 
 
 def story_day_counts(year: int, month: int) -> list[DayCount]:
@@ -130,17 +121,16 @@ def story_list_live_on_day(day: date) -> QuerySet[StoryPage]:
     return (
         _live_stories()
         .filter(first_published_at__gte=start, first_published_at__lt=end)
-        .order_by(F("first_published_at").asc(), "id")
+        .order_by(*oldest_first())
         .prefetch_related(_authors_prefetch())
     )
 
 
 def date_archive_context(
-    *, site: SiteInfo, months: Sequence[MonthCount] | None = None
+    *, site: SiteInfo, months: Sequence[MonthCount]
 ) -> dict[str, Any]:
-    """Return what the archive's index shows: every month with stories, by year."""
-    if months is None:
-        months = story_month_counts()
+    """Return what the archive's index shows: every month with stories (``months``,
+    newest first), by year."""
     years: dict[int, list[MonthCount]] = {}
     for month in months:
         years.setdefault(month.year, []).append(month)

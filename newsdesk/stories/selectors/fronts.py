@@ -109,12 +109,13 @@ def _section_base(
 
 
 def _front_stories(
-    live: QuerySet[StoryPage], stories: Sequence[StoryPage] | None
+    live: QuerySet[StoryPage], stories: Sequence[StoryPage] | None, total: int | None
 ) -> tuple[list[StoryPage], int]:
-    """Return the newest stories a front shows, and how many there are in all."""
+    """Return the newest stories a front shows, and how many there are in all
+    (``total``, when the caller counted them already)."""
     size = settings.NEWSDESK_FRONT_SIZE
     if stories is None:
-        return list(live[:size]), live.count()
+        return list(live[:size]), live.count() if total is None else total
     return list(stories[:size]), len(stories)
 
 
@@ -145,12 +146,13 @@ def _archive_page(
     number: int,
     oldest_first: QuerySet[StoryPage],
     stories: Sequence[StoryPage] | None,
+    total: int | None,
 ) -> tuple[list[StoryPage], dict[str, Any]]:
     """Return the stories on archive page ``number`` (newest first) and its links."""
     size = settings.NEWSDESK_ARCHIVE_PAGE_SIZE
     start, stop = (number - 1) * size, number * size
     if stories is None:
-        total = oldest_first.count()
+        total = oldest_first.count() if total is None else total
         page_stories = _slice_by_ids(oldest_first, start, stop)
     else:
         total = len(stories)
@@ -182,9 +184,10 @@ def _list_front(
     stories: Sequence[StoryPage] | None,
     sections: Mapping[str, SectionPage] | None,
     intro: str,
+    total: int | None,
 ) -> dict[str, Any]:
     """Add a front's newest stories and its archive pages to ``context``."""
-    newest, total = _front_stories(live, stories)
+    newest, total = _front_stories(live, stories, total)
     context["stories"] = teasers(newest, sections=sections)
     context["archive_pages"] = _archive_list(path, total)
     context["archive_intro"] = intro
@@ -202,10 +205,11 @@ def _list_archive(
     front_name: str,
     front_link: SectionLink,
     show_section: bool,
+    total: int | None,
 ) -> dict[str, Any]:
     """Add archive page ``number`` of a front (1 = oldest) to ``context``."""
     page_stories, links = _archive_page(
-        path, number=number, oldest_first=oldest_first, stories=stories
+        path, number=number, oldest_first=oldest_first, stories=stories, total=total
     )
     context.update(links)
     context["stories"] = teasers(page_stories, sections=sections)
@@ -220,6 +224,7 @@ def section_context(
     *,
     site: SiteInfo | None = None,
     stories: Sequence[StoryPage] | None = None,
+    total: int | None = None,
 ) -> dict[str, Any]:
     """Return what a section front shows: its newest stories and its archive pages.
 
@@ -238,6 +243,7 @@ def section_context(
         stories=stories,
         sections={section.path: section},
         intro=f"Every {section.title} story, page 1 holding the oldest.",
+        total=total,
     )
 
 
@@ -247,6 +253,7 @@ def section_archive_context(
     number: int,
     site: SiteInfo | None = None,
     stories: Sequence[StoryPage] | None = None,
+    total: int | None = None,
 ) -> dict[str, Any]:
     """Return what archive page ``number`` of a section shows (1 = oldest stories).
 
@@ -271,6 +278,7 @@ def section_archive_context(
         front_name=section.title,
         front_link=SectionLink(f"{section.title} front page", path),
         show_section=False,
+        total=total,
     )
 
 
@@ -294,6 +302,7 @@ def author_context(
     *,
     site: SiteInfo | None = None,
     stories: Sequence[StoryPage] | None = None,
+    total: int | None = None,
     sections: Mapping[str, SectionPage] | None = None,
 ) -> dict[str, Any]:
     """Return what a person's author page shows: their newest stories and archive.
@@ -313,6 +322,7 @@ def author_context(
         stories=stories,
         sections=sections,
         intro=f"Every story by {person.name}, page 1 holding the oldest.",
+        total=total,
     )
 
 
@@ -322,6 +332,7 @@ def author_archive_context(
     number: int,
     site: SiteInfo | None = None,
     stories: Sequence[StoryPage] | None = None,
+    total: int | None = None,
     sections: Mapping[str, SectionPage] | None = None,
 ) -> dict[str, Any]:
     """Return what archive page ``number`` of a person's stories shows (1 = oldest).
@@ -347,6 +358,7 @@ def author_archive_context(
         front_name=person.name,
         front_link=SectionLink(f"Newest stories by {person.name}", path),
         show_section=True,
+        total=total,
     )
 
 
@@ -366,6 +378,7 @@ def tag_context(
     *,
     site: SiteInfo | None = None,
     stories: Sequence[StoryPage] | None = None,
+    total: int | None = None,
     sections: Mapping[str, SectionPage] | None = None,
 ) -> dict[str, Any]:
     """Return what a tag's page shows: its newest stories and archive.
@@ -383,6 +396,7 @@ def tag_context(
         stories=stories,
         sections=sections,
         intro=f"Every story tagged {tag.name}, page 1 holding the oldest.",
+        total=total,
     )
 
 
@@ -392,6 +406,7 @@ def tag_archive_context(
     number: int,
     site: SiteInfo | None = None,
     stories: Sequence[StoryPage] | None = None,
+    total: int | None = None,
     sections: Mapping[str, SectionPage] | None = None,
 ) -> dict[str, Any]:
     """Return what archive page ``number`` of a tag's stories shows (1 = oldest)."""
@@ -413,6 +428,7 @@ def tag_archive_context(
         front_name=tag.name,
         front_link=SectionLink(f"Newest stories tagged {tag.name}", path),
         show_section=True,
+        total=total,
     )
 
 

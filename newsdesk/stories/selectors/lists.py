@@ -5,10 +5,12 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, F, Max, OrderBy, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
@@ -41,6 +43,32 @@ from .common import (
 RELATED_SIZE = 4
 
 
+def _page_id() -> RawSQL:
+    """Return the page table's id column, the tie-break between stories first
+    published at the same moment.
+
+    A story's own ``id`` is its table's ``page_ptr_id``: ordering by that kept SQLite
+    off the ``first_published_at`` index, so every "newest 20" sorted the whole
+    archive (0.6 s at 55,000 stories, against 0.3 ms walking the index, whose
+    entries end in the page id).
+    """
+    # Django names the page table's id only as the story's page_ptr_id; the column is
+    # spelled out from the model's own names, never from input.
+    table = connection.ops.quote_name(Page._meta.db_table)
+    column = connection.ops.quote_name("id")
+    return RawSQL(f"{table}.{column}", ())  # noqa: S611
+
+
+def newest_first() -> tuple[OrderBy, OrderBy]:
+    """Return the order of story lists: newest first, never-published last."""
+    return F("first_published_at").desc(nulls_last=True), _page_id().desc()
+
+
+def oldest_first() -> tuple[OrderBy, OrderBy]:
+    """Return the order archives number stories in: oldest first."""
+    return F("first_published_at").asc(nulls_first=True), _page_id().asc()
+
+
 def _authors_prefetch() -> Prefetch[Any]:
     return Prefetch(
         "authors",
@@ -50,16 +78,53 @@ def _authors_prefetch() -> Prefetch[Any]:
     )
 
 
+def in_section(section: SectionPage) -> Q:
+    """Match a section's stories (its children in the page tree) by a range of tree
+    paths, which the path index answers.
+
+    Wagtail's ``child_of`` matches a path prefix with LIKE, which SQLite answers by
+    reading every page (57 ms at 55,000 stories, against 7 ms for the range).
+    """
+    last_child = section.path + Page.alphabet[-1] * Page.steplen
+    return Q(path__gt=section.path, path__lte=last_child, depth=section.depth + 1)
+
+
 def _live_stories(
     *,
     section: SectionPage | None = None,
     author: Person | None = None,
     tag: Tag | None = None,
 ) -> QuerySet[StoryPage]:
-    live = StoryPage.objects.live()
+    return _narrow(StoryPage.objects.live(), section=section, author=author, tag=tag)
+
+
+def _live_story_rows(
+    *,
+    section: SectionPage | None = None,
+    author: Person | None = None,
+    tag: Tag | None = None,
+) -> QuerySet[Page]:
+    """Return live stories as rows of the page table alone, for counting.
+
+    A story's own rows are wide (they hold the body); joining them to count a
+    55,000-story archive took two to four times as long as counting pages.
+    """
+    pages = Page.objects.live().type(StoryPage)
+    return _narrow(pages, section=section, author=author, tag=tag)
+
+
+_Q = TypeVar("_Q", QuerySet[StoryPage], QuerySet[Page])
+
+
+def _narrow(
+    stories: _Q,
+    *,
+    section: SectionPage | None = None,
+    author: Person | None = None,
+    tag: Tag | None = None,
+) -> _Q:
     if section is not None:
-        live = live.child_of(section)
-    stories: QuerySet[StoryPage] = live
+        stories = stories.filter(in_section(section))
     if author is not None:
         # A subquery, not a join: a person named twice in a byline is one story.
         credited = StoryAuthor.objects.filter(person=author).values("story_id")
@@ -85,7 +150,7 @@ def story_list_live(
     """
     return (
         _live_stories(section=section, author=author, tag=tag)
-        .order_by(F("first_published_at").desc(nulls_last=True), "-id")
+        .order_by(*newest_first())
         .prefetch_related(_authors_prefetch())
     )
 
@@ -100,9 +165,19 @@ def story_list_live_oldest_first(
     number them."""
     return (
         _live_stories(section=section, author=author, tag=tag)
-        .order_by(F("first_published_at").asc(nulls_first=True), "id")
+        .order_by(*oldest_first())
         .prefetch_related(_authors_prefetch())
     )
+
+
+def story_count_live(
+    *,
+    section: SectionPage | None = None,
+    author: Person | None = None,
+    tag: Tag | None = None,
+) -> int:
+    """Return how many live stories there are (of a section, person or tag)."""
+    return _live_story_rows(section=section, author=author, tag=tag).count()
 
 
 def story_count_older(
@@ -113,7 +188,7 @@ def story_count_older(
     tag: Tag | None = None,
 ) -> int:
     """Return how many live stories of a section, person or tag come before a story."""
-    older = _live_stories(section=section, author=author, tag=tag)
+    older = _live_story_rows(section=section, author=author, tag=tag)
     when = story.first_published_at
     if when is None:
         return older.filter(first_published_at__isnull=True, id__lt=story.pk).count()
@@ -208,23 +283,28 @@ def person_list_with_live_stories() -> QuerySet[Person]:
     return people
 
 
-def story_last_modified_by_author() -> dict[str, datetime]:
-    """Return when a live story of each person last changed, by the person's slug."""
-    rows = (
-        StoryAuthor.objects.filter(story__live=True)
-        .values("person__slug")
-        .annotate(
-            last_modified=Max(
-                Coalesce("story__last_published_at", "story__first_published_at")
-            )
-        )
-        .order_by("person__slug")
-    )
-    return {
-        row["person__slug"]: row["last_modified"]
-        for row in rows
-        if row["last_modified"] is not None
-    }
+def story_last_modified(
+    *,
+    section: SectionPage | None = None,
+    author: Person | None = None,
+    tag: Tag | None = None,
+) -> datetime | None:
+    """Return when the latest change among live stories (of a section, person or tag)
+    was: a story's last publish, else its first."""
+    last: datetime | None = _live_stories(
+        section=section, author=author, tag=tag
+    ).aggregate(last=Max(Coalesce("last_published_at", "first_published_at")))["last"]
+    return last
+
+
+def person_slugs(ids: Iterable[int]) -> dict[int, str]:
+    """Return the author page slugs of people, by id."""
+    return dict(Person.objects.filter(pk__in=list(ids)).values_list("pk", "slug"))
+
+
+def tag_slugs(ids: Iterable[int]) -> dict[int, str]:
+    """Return the tag page slugs of tags, by id."""
+    return dict(Tag.objects.filter(pk__in=list(ids)).values_list("pk", "slug"))
 
 
 def story_summary(story: StoryPage) -> str:
@@ -300,7 +380,6 @@ def story_list_related(
     before = _live_stories().exclude(pk=story.pk)
     if story.first_published_at is not None:
         before = before.filter(first_published_at__lt=story.first_published_at)
-    newest = F("first_published_at").desc(nulls_last=True)
     tag_ids = [tag.pk for tag in story.tags.all()]
     related: list[StoryPage] = []
     if tag_ids:
@@ -308,15 +387,15 @@ def story_list_related(
         related = list(
             before.filter(tagged_items__tag__in=tag_ids)
             .annotate(shared=shared)
-            .order_by("-shared", newest, "-id")
+            .order_by("-shared", *newest_first())
             .prefetch_related(_authors_prefetch())[:limit]
         )
     section = section_of(story)
     if len(related) < limit and section is not None:
         related += list(
-            before.filter(path__startswith=section.path, depth=section.depth + 1)
+            before.filter(in_section(section))
             .exclude(pk__in=[s.pk for s in related])
-            .order_by(newest, "-id")
+            .order_by(*newest_first())
             .prefetch_related(_authors_prefetch())[: limit - len(related)]
         )
     return related
@@ -334,28 +413,6 @@ def story_list_top(home: HomePage) -> list[StoryPage]:
     ids = [top.story_id for top in chosen]
     live = {story.pk: story for story in story_list_live().filter(pk__in=ids)}
     return [live[pk] for pk in dict.fromkeys(ids) if pk in live]
-
-
-def story_last_modified_by_tag() -> dict[str, datetime]:
-    """Return when a live story of each tag last changed, by the tag's slug."""
-    rows = (
-        StoryTag.objects.filter(content_object__live=True)
-        .values("tag__slug")
-        .annotate(
-            last_modified=Max(
-                Coalesce(
-                    "content_object__last_published_at",
-                    "content_object__first_published_at",
-                )
-            )
-        )
-        .order_by("tag__slug")
-    )
-    return {
-        row["tag__slug"]: row["last_modified"]
-        for row in rows
-        if row["last_modified"] is not None
-    }
 
 
 def _story_key(story: StoryPage) -> tuple[bool, float, int]:
