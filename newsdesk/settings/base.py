@@ -161,6 +161,8 @@ NEWSDESK_PERIODIC_JOBS = [
     ("newsdesk.contributions.services.raw_messages_parse_pending", 300.0),
     # Drop stories older than two days from the Google News sitemap on quiet days.
     ("newsdesk.publishing.sitemaps.news_sitemap_refresh", 3600.0),
+    # Keep the query planner's table statistics fresh as the archive grows.
+    ("newsdesk.core.database.planner_statistics_refresh", 86400.0),
 ]
 
 EMAIL_BACKEND = env_str(

@@ -36,9 +36,11 @@ from django.utils.text import slugify
 from wagtail.models import Page
 from wagtail.search.backends import get_search_backends
 
+from newsdesk.core.database import planner_statistics_refresh
 from newsdesk.core.errors import NewsdeskError
 
 from .models import HomePage, Person, SectionPage, StoryAuthor, StoryPage
+from .services import story_listings_sync
 
 DEMO_USERNAME = "editor"
 # A fixed password is fine for the embedded demo: it is printed on every start.
@@ -490,18 +492,11 @@ def _insert_stories(stories: list[StoryPage], person: Person) -> None:
     StoryAuthor.objects.bulk_create(
         StoryAuthor(story_id=story.pk, person=person, sort_order=0) for story in stories
     )
-    # Bulk inserts send no post_save, so the newsroom's search learns of them here.
+    # Bulk inserts send no signals: the lists and the newsroom's search learn of
+    # the stories here.
+    story_listings_sync(stories=[story.pk for story in stories])
     for backend in get_search_backends(with_auto_update=True):
         backend.add_bulk(StoryPage, stories)
-
-
-def _planner_statistics_refresh() -> None:
-    """Refresh PostgreSQL's planner statistics after a bulk import."""
-    # Autovacuum would, some minutes later; until then the planner takes an author
-    # of 50,000 stories for one of 300 and sorts them on disk (measured: 2x slower).
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
 
 
 def _batches(items: list[_Placement], size: int) -> Iterator[list[_Placement]]:
@@ -585,7 +580,8 @@ def demo_archive_load(
         ).count()
         Page.objects.filter(pk=section.pk).update(numchild=numchild)
         counts[section.title] = len(placements)
-    transaction.on_commit(_planner_statistics_refresh)
+    # The planner must know the archive's new size before the site is built from it.
+    transaction.on_commit(planner_statistics_refresh)
     return DemoLoadResult(
         stories=done,
         stories_per_section=counts,

@@ -23,7 +23,10 @@ from PIL import Image, ImageDraw, ImageFilter
 from taggit.models import Tag
 from wagtail.images import get_image_model
 
+from newsdesk.core.database import planner_statistics_refresh
+
 from .models import HomePage, HomeTopStory, InfoPage, StoryPage, StoryTag
+from .services import story_listings_sync
 
 # Countries and places the corpus's headlines name most; a tag each.
 DEMO_PLACES = (
@@ -154,6 +157,7 @@ def demo_tags_add(*, stories: Sequence[StoryPage]) -> tuple[int, int]:
         ],
         ignore_conflicts=True,
     )
+    story_listings_sync(stories=list(names_by_story))
     return len(names_by_story), len(tags)
 
 
@@ -283,6 +287,7 @@ def demo_extras_add(
     illustrated = demo_illustrations_add(stories=stories[:ILLUSTRATED_STORIES])
     top = demo_top_stories_set(home=home, stories=stories)
     info = demo_info_pages_add(home=home, site_name=site_name)
+    planner_statistics_refresh()  # the tags changed the lists' sizes
     return DemoExtrasResult(
         tagged_stories=tagged,
         tags=tags,

@@ -3,6 +3,7 @@ models the byline points to; story events record the agency's actions on a story
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -21,6 +22,8 @@ from wagtail.search import index
 
 from newsdesk.core.models import BaseModel
 
+# Where a live story without a first_published_at (imported data) sorts: oldest.
+UNDATED = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
 RTL_LANGUAGES = frozenset({"ar", "fa", "prs", "ps", "ur", "he"})
 TOP_STORIES_MAX = 6
 
@@ -435,3 +438,44 @@ class StoryEvent(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.story_id} by {self.actor_id}"
+
+
+class StoryListing(models.Model):
+    """A live story's place in one list of the reader site: its section's, a byline
+    person's or a tag's.
+
+    Lists are read in the order of this table's index (kind, owner, first published,
+    story), so the newest twenty of an author with 50,000 stories, or archive page 400
+    of a section, cost the same as in a small archive. Rows exist for live stories
+    only; ``story_listings_sync`` keeps them in step as stories are published,
+    unpublished and moved.
+    """
+
+    class Kind(models.TextChoices):
+        SECTION = "section", "section (owner: the section page)"
+        AUTHOR = "author", "byline person (owner: the person)"
+        TAG = "tag", "tag (owner: the tag)"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    owner_id = models.BigIntegerField()
+    story = models.ForeignKey(
+        StoryPage, on_delete=models.CASCADE, related_name="listings"
+    )
+    # The story's first_published_at, or UNDATED.
+    first_published_at = models.DateTimeField()
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=("kind", "owner_id", "story"), name="stories_listing_unique"
+            ),
+        )
+        indexes = (
+            models.Index(
+                fields=("kind", "owner_id", "first_published_at", "story"),
+                name="stories_listing_order",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.owner_id}: story {self.story_id}"

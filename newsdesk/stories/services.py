@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.text import slugify
-from wagtail.models import Revision
+from wagtail.models import Page, Revision
 
 from newsdesk.core.errors import PermissionDeniedError
 
 from .errors import StoryStateError, StoryValidationError
-from .models import Person, SectionPage, StoryAuthor, StoryEvent, StoryPage
+from .models import (
+    UNDATED,
+    Person,
+    SectionPage,
+    StoryAuthor,
+    StoryEvent,
+    StoryListing,
+    StoryPage,
+    StoryTag,
+)
 from .signals import story_drafted
 
 if TYPE_CHECKING:
@@ -119,3 +129,78 @@ def story_unpublish(*, story: StoryPage, by: User, note: str = "") -> StoryPage:
         story=story, kind=StoryEvent.Kind.UNPUBLISHED, actor=by, note=note
     )
     return story
+
+
+_SYNC_BATCH = 2000
+
+
+def _listing_rows(story_ids: Sequence[int] | None) -> list[StoryListing]:
+    """Return the listing rows of live stories (``story_ids``, or every one)."""
+    pages = Page.objects.live().type(StoryPage)
+    credits = StoryAuthor.objects.all()
+    tagged = StoryTag.objects.all()
+    if story_ids is not None:
+        pages = pages.filter(pk__in=story_ids)
+        credits = credits.filter(story_id__in=story_ids)
+        tagged = tagged.filter(content_object_id__in=story_ids)
+    sections = dict(SectionPage.objects.values_list("path", "pk"))
+    dated: dict[int, dt.datetime] = {}
+    rows: list[StoryListing] = []
+    for pk, path, published in pages.values_list(
+        "pk", "path", "first_published_at"
+    ).iterator(chunk_size=_SYNC_BATCH):
+        at = published or UNDATED
+        dated[pk] = at
+        section = sections.get(path[: -Page.steplen])
+        if section is not None:
+            rows.append(
+                StoryListing(
+                    kind=StoryListing.Kind.SECTION,
+                    owner_id=section,
+                    story_id=pk,
+                    first_published_at=at,
+                )
+            )
+    for kind, pairs in (
+        (StoryListing.Kind.AUTHOR, credits.values_list("story_id", "person_id")),
+        (StoryListing.Kind.TAG, tagged.values_list("content_object_id", "tag_id")),
+    ):
+        seen: set[tuple[int, int]] = set()
+        for story_id, owner_id in pairs.iterator(chunk_size=_SYNC_BATCH):
+            # A byline may name a person twice; the list holds the story once.
+            if story_id in dated and (story_id, owner_id) not in seen:
+                seen.add((story_id, owner_id))
+                rows.append(
+                    StoryListing(
+                        kind=kind,
+                        owner_id=owner_id,
+                        story_id=story_id,
+                        first_published_at=dated[story_id],
+                    )
+                )
+    return rows
+
+
+@transaction.atomic
+def story_listings_sync(*, stories: Iterable[StoryPage | int] | None = None) -> int:
+    """Bring the listing rows of some stories (by default, all) in step with them.
+
+    A live story is listed in its section and under each person of its byline and
+    each of its tags; any other story is in no list. Run as stories are published,
+    unpublished and moved; a full sync repairs the table after bulk changes (the demo
+    import). Returns the number of rows written.
+    """
+    if stories is None:
+        StoryListing.objects.all().delete()
+        rows = _listing_rows(None)
+        StoryListing.objects.bulk_create(rows, batch_size=_SYNC_BATCH)
+        return len(rows)
+    ids = [s if isinstance(s, int) else s.pk for s in stories]
+    written = 0
+    for start in range(0, len(ids), _SYNC_BATCH):
+        batch = ids[start : start + _SYNC_BATCH]
+        StoryListing.objects.filter(story_id__in=batch).delete()
+        rows = _listing_rows(batch)
+        StoryListing.objects.bulk_create(rows, batch_size=_SYNC_BATCH)
+        written += len(rows)
+    return written

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from newsdesk.publishing import renderer
 from newsdesk.publishing.services import site_rebuild, site_unpublish_story
-from newsdesk.stories.models import Person, StoryAuthor, StoryPage
+from newsdesk.stories.models import Person, StoryAuthor, StoryListing, StoryPage
 from newsdesk.stories.selectors import public_path
 from tests.stories.factories import make_person
 
@@ -234,11 +234,12 @@ def test_unpublishing_an_author_s_last_story_removes_their_page(
 def test_unpublishing_a_deleted_story_takes_the_byline_it_had(
     publish: Publish, farida: Person
 ) -> None:
-    # given: the story's byline rows are gone, as when the story is deleted
+    # given: the story's byline and listing rows are gone, as when it is deleted
     story = publish(slug="floods", authors=[farida])
     path = public_path(story)
     StoryPage.objects.filter(pk=story.pk).update(live=False)
     StoryAuthor.objects.filter(story=story).delete()
+    StoryListing.objects.filter(story=story).delete()
 
     # when
     site_unpublish_story(story=story, path=path, authors=[farida])

@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
 from django.utils.text import Truncator
 from taggit.models import Tag
 
@@ -35,8 +34,9 @@ from .lists import (
     section_list_live,
     section_map,
     site_info,
+    story_count_live,
     story_list_live,
-    story_list_live_oldest_first,
+    story_list_live_slice,
     story_list_top,
     teasers,
 )
@@ -109,13 +109,14 @@ def _section_base(
 
 
 def _front_stories(
-    live: QuerySet[StoryPage], stories: Sequence[StoryPage] | None, total: int | None
+    scope: Mapping[str, Any], stories: Sequence[StoryPage] | None, total: int | None
 ) -> tuple[list[StoryPage], int]:
     """Return the newest stories a front shows, and how many there are in all
     (``total``, when the caller counted them already)."""
     size = settings.NEWSDESK_FRONT_SIZE
     if stories is None:
-        return list(live[:size]), live.count() if total is None else total
+        newest = list(story_list_live(**scope)[:size])
+        return newest, story_count_live(**scope) if total is None else total
     return list(stories[:size]), len(stories)
 
 
@@ -127,24 +128,11 @@ def _archive_list(front_path: str, total: int) -> list[ArchivePage]:
     ]
 
 
-def _slice_by_ids(
-    stories: QuerySet[StoryPage], start: int, stop: int
-) -> list[StoryPage]:
-    """Return ``stories[start:stop]``, sorting and skipping over ids alone.
-
-    An old archive page sits deep in a large archive; sorting whole rows to skip
-    thousands of them cost a second at 55,000 stories, where the ids cost little.
-    """
-    ids = list(stories.prefetch_related(None).values_list("pk", flat=True)[start:stop])
-    found = {story.pk: story for story in stories.filter(pk__in=ids)}
-    return [found[pk] for pk in ids if pk in found]
-
-
 def _archive_page(
     front_path: str,
     *,
     number: int,
-    oldest_first: QuerySet[StoryPage],
+    scope: Mapping[str, Any],
     stories: Sequence[StoryPage] | None,
     total: int | None,
 ) -> tuple[list[StoryPage], dict[str, Any]]:
@@ -152,8 +140,8 @@ def _archive_page(
     size = settings.NEWSDESK_ARCHIVE_PAGE_SIZE
     start, stop = (number - 1) * size, number * size
     if stories is None:
-        total = oldest_first.count() if total is None else total
-        page_stories = _slice_by_ids(oldest_first, start, stop)
+        total = story_count_live(**scope) if total is None else total
+        page_stories = story_list_live_slice(start=start, stop=stop, **scope)
     else:
         total = len(stories)
         page_stories = list(stories[start:stop])
@@ -180,14 +168,14 @@ def _list_front(
     context: dict[str, Any],
     *,
     path: str,
-    live: QuerySet[StoryPage],
+    scope: Mapping[str, Any],
     stories: Sequence[StoryPage] | None,
     sections: Mapping[str, SectionPage] | None,
     intro: str,
     total: int | None,
 ) -> dict[str, Any]:
     """Add a front's newest stories and its archive pages to ``context``."""
-    newest, total = _front_stories(live, stories, total)
+    newest, total = _front_stories(scope, stories, total)
     context["stories"] = teasers(newest, sections=sections)
     context["archive_pages"] = _archive_list(path, total)
     context["archive_intro"] = intro
@@ -199,7 +187,7 @@ def _list_archive(
     *,
     path: str,
     number: int,
-    oldest_first: QuerySet[StoryPage],
+    scope: Mapping[str, Any],
     stories: Sequence[StoryPage] | None,
     sections: Mapping[str, SectionPage] | None,
     front_name: str,
@@ -209,7 +197,7 @@ def _list_archive(
 ) -> dict[str, Any]:
     """Add archive page ``number`` of a front (1 = oldest) to ``context``."""
     page_stories, links = _archive_page(
-        path, number=number, oldest_first=oldest_first, stories=stories, total=total
+        path, number=number, scope=scope, stories=stories, total=total
     )
     context.update(links)
     context["stories"] = teasers(page_stories, sections=sections)
@@ -239,7 +227,7 @@ def section_context(
     return _list_front(
         context,
         path=path,
-        live=story_list_live(section=section),
+        scope={"section": section},
         stories=stories,
         sections={section.path: section},
         intro=f"Every {section.title} story, page 1 holding the oldest.",
@@ -272,7 +260,7 @@ def section_archive_context(
         context,
         path=path,
         number=number,
-        oldest_first=story_list_live_oldest_first(section=section),
+        scope={"section": section},
         stories=stories,
         sections={section.path: section},
         front_name=section.title,
@@ -318,7 +306,7 @@ def author_context(
     return _list_front(
         context,
         path=path,
-        live=story_list_live(author=person),
+        scope={"author": person},
         stories=stories,
         sections=sections,
         intro=f"Every story by {person.name}, page 1 holding the oldest.",
@@ -352,7 +340,7 @@ def author_archive_context(
         context,
         path=path,
         number=number,
-        oldest_first=story_list_live_oldest_first(author=person),
+        scope={"author": person},
         stories=stories,
         sections=sections,
         front_name=person.name,
@@ -392,7 +380,7 @@ def tag_context(
     return _list_front(
         context,
         path=path,
-        live=story_list_live(tag=tag),
+        scope={"tag": tag},
         stories=stories,
         sections=sections,
         intro=f"Every story tagged {tag.name}, page 1 holding the oldest.",
@@ -422,7 +410,7 @@ def tag_archive_context(
         context,
         path=path,
         number=number,
-        oldest_first=story_list_live_oldest_first(tag=tag),
+        scope={"tag": tag},
         stories=stories,
         sections=sections,
         front_name=tag.name,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -19,11 +19,13 @@ from wagtail.models import Page
 
 from ..models import (
     RTL_LANGUAGES,
+    UNDATED,
     HomePage,
     InfoPage,
     Person,
     SectionPage,
     StoryAuthor,
+    StoryListing,
     StoryPage,
     StoryTag,
 )
@@ -89,50 +91,56 @@ def in_section(section: SectionPage) -> Q:
     return Q(path__gt=section.path, path__lte=last_child, depth=section.depth + 1)
 
 
+def _listing(
+    *,
+    section: SectionPage | None = None,
+    author: Person | None = None,
+    tag: Tag | None = None,
+) -> tuple[str, int] | None:
+    """Return the listing (kind, owner id) a section, person or tag names, if any."""
+    named = [
+        (kind, owner.pk)
+        for kind, owner in (
+            (StoryListing.Kind.SECTION, section),
+            (StoryListing.Kind.AUTHOR, author),
+            (StoryListing.Kind.TAG, tag),
+        )
+        if owner is not None
+    ]
+    if len(named) > 1:
+        raise ValueError("Narrow a story list by one section, person or tag at a time.")
+    return named[0] if named else None
+
+
 def _live_stories(
     *,
     section: SectionPage | None = None,
     author: Person | None = None,
     tag: Tag | None = None,
 ) -> QuerySet[StoryPage]:
-    return _narrow(StoryPage.objects.live(), section=section, author=author, tag=tag)
-
-
-def _live_story_rows(
-    *,
-    section: SectionPage | None = None,
-    author: Person | None = None,
-    tag: Tag | None = None,
-) -> QuerySet[Page]:
-    """Return live stories as rows of the page table alone, for counting.
-
-    A story's own rows are wide (they hold the body); joining them to count a
-    55,000-story archive took two to four times as long as counting pages.
-    """
-    pages = Page.objects.live().type(StoryPage)
-    return _narrow(pages, section=section, author=author, tag=tag)
-
-
-_Q = TypeVar("_Q", QuerySet[StoryPage], QuerySet[Page])
-
-
-def _narrow(
-    stories: _Q,
-    *,
-    section: SectionPage | None = None,
-    author: Person | None = None,
-    tag: Tag | None = None,
-) -> _Q:
-    if section is not None:
-        stories = stories.filter(in_section(section))
-    if author is not None:
-        # A subquery, not a join: a person named twice in a byline is one story.
-        credited = StoryAuthor.objects.filter(person=author).values("story_id")
-        stories = stories.filter(pk__in=credited)
-    if tag is not None:
-        tagged = StoryTag.objects.filter(tag=tag).values("content_object_id")
-        stories = stories.filter(pk__in=tagged)
+    stories: QuerySet[StoryPage] = StoryPage.objects.live()
+    listing = _listing(section=section, author=author, tag=tag)
+    if listing is not None:
+        kind, owner = listing
+        stories = stories.filter(listings__kind=kind, listings__owner_id=owner)
     return stories
+
+
+def _ordered(
+    stories: QuerySet[StoryPage], listing: tuple[str, int] | None, *, newest: bool
+) -> QuerySet[StoryPage]:
+    """Order a (narrowed) story list newest or oldest first.
+
+    A narrowed list is ordered by its listing rows, whose index holds the order: the
+    database reads the twenty newest, or skips to archive page 400, without sorting
+    the section's, person's or tag's whole archive.
+    """
+    if listing is None:
+        return stories.order_by(*(newest_first() if newest else oldest_first()))
+    at, story = F("listings__first_published_at"), F("listings__story_id")
+    if newest:
+        return stories.order_by(at.desc(), story.desc())
+    return stories.order_by(at.asc(), story.asc())
 
 
 def story_list_live(
@@ -143,16 +151,14 @@ def story_list_live(
 ) -> QuerySet[StoryPage]:
     """Return live stories, newest first, with their byline's people prefetched.
 
-    ``section``, ``author`` and ``tag`` narrow the list to a section's, a person's
-    or a tag's stories.
+    ``section``, ``author`` or ``tag`` (one at a time) narrows the list to a
+    section's, a person's or a tag's stories.
     A story's section is its tree parent: look it up in ``section_map()`` with
     ``section_of()`` instead of a query per story.
     """
-    return (
-        _live_stories(section=section, author=author, tag=tag)
-        .order_by(*newest_first())
-        .prefetch_related(_authors_prefetch())
-    )
+    listing = _listing(section=section, author=author, tag=tag)
+    stories = _live_stories(section=section, author=author, tag=tag)
+    return _ordered(stories, listing, newest=True).prefetch_related(_authors_prefetch())
 
 
 def story_list_live_oldest_first(
@@ -163,11 +169,59 @@ def story_list_live_oldest_first(
 ) -> QuerySet[StoryPage]:
     """Return a section's, person's or tag's live stories oldest first, as archives
     number them."""
-    return (
-        _live_stories(section=section, author=author, tag=tag)
-        .order_by(*oldest_first())
-        .prefetch_related(_authors_prefetch())
+    listing = _listing(section=section, author=author, tag=tag)
+    stories = _live_stories(section=section, author=author, tag=tag)
+    return _ordered(stories, listing, newest=False).prefetch_related(
+        _authors_prefetch()
     )
+
+
+def story_list_live_slice(
+    *,
+    start: int,
+    stop: int,
+    section: SectionPage | None = None,
+    author: Person | None = None,
+    tag: Tag | None = None,
+) -> list[StoryPage]:
+    """Return live stories ``start:stop`` of a section's, person's or tag's list
+    counted from the oldest, as archive pages number them (oldest first).
+
+    The place is found in the listing rows alone, then only those stories are read:
+    skipping 40,000 stories through the story tables cost a tenth of a second.
+    """
+    listing = _listing(section=section, author=author, tag=tag)
+    if listing is None:
+        ids = list(
+            _count_rows(None)
+            .order_by(*oldest_first())
+            .values_list("pk", flat=True)[start:stop]
+        )
+    else:
+        ids = list(
+            _count_rows(listing)
+            .order_by("first_published_at", "story_id")
+            .values_list("story_id", flat=True)[start:stop]
+        )
+    found = {
+        story.pk: story
+        for story in StoryPage.objects.live()
+        .filter(pk__in=ids)
+        .prefetch_related(_authors_prefetch())
+    }
+    return [found[pk] for pk in ids if pk in found]
+
+
+def _count_rows(
+    listing: tuple[str, int] | None,
+) -> QuerySet[StoryListing] | QuerySet[Page]:
+    """Return the rows to count a list's stories by: its listing rows, or (for all
+    live stories) the page table alone, whose rows are narrower than a story's."""
+    if listing is None:
+        pages: QuerySet[Page] = Page.objects.live().type(StoryPage)
+        return pages
+    kind, owner = listing
+    return StoryListing.objects.filter(kind=kind, owner_id=owner)
 
 
 def story_count_live(
@@ -177,7 +231,7 @@ def story_count_live(
     tag: Tag | None = None,
 ) -> int:
     """Return how many live stories there are (of a section, person or tag)."""
-    return _live_story_rows(section=section, author=author, tag=tag).count()
+    return _count_rows(_listing(section=section, author=author, tag=tag)).count()
 
 
 def story_count_older(
@@ -188,8 +242,15 @@ def story_count_older(
     tag: Tag | None = None,
 ) -> int:
     """Return how many live stories of a section, person or tag come before a story."""
-    older = _live_story_rows(section=section, author=author, tag=tag)
+    listing = _listing(section=section, author=author, tag=tag)
     when = story.first_published_at
+    if listing is not None:
+        at = when or UNDATED
+        earlier = Q(first_published_at__lt=at) | Q(
+            first_published_at=at, story_id__lt=story.pk
+        )
+        return _count_rows(listing).filter(earlier).count()
+    older = _count_rows(None)
     if when is None:
         return older.filter(first_published_at__isnull=True, id__lt=story.pk).count()
     return older.filter(
@@ -373,32 +434,50 @@ def story_list_related(
     """Return live stories to read next: those sharing most tags, then the section's.
 
     Only stories published before this one count, so the list a page was written
-    with stays true as newer stories arrive.
+    with stays true as newer stories arrive. Worked out from the listing rows alone,
+    whose index holds each tag's and section's stories by date.
     """
     if story.pk is None:
         return []
-    before = _live_stories().exclude(pk=story.pk)
-    if story.first_published_at is not None:
-        before = before.filter(first_published_at__lt=story.first_published_at)
+    when = story.first_published_at
+
+    def earlier(kind: str, owners: list[int]) -> QuerySet[StoryListing]:
+        rows = StoryListing.objects.filter(kind=kind, owner_id__in=owners).exclude(
+            story_id=story.pk
+        )
+        if when is not None:
+            # An undated story is never "before" a dated one.
+            rows = rows.filter(
+                first_published_at__lt=when, first_published_at__gt=UNDATED
+            )
+        return rows
+
+    chosen: list[int] = []
     tag_ids = [tag.pk for tag in story.tags.all()]
-    related: list[StoryPage] = []
     if tag_ids:
-        shared = Count("tagged_items", filter=Q(tagged_items__tag__in=tag_ids))
-        related = list(
-            before.filter(tagged_items__tag__in=tag_ids)
-            .annotate(shared=shared)
-            .order_by("-shared", *newest_first())
-            .prefetch_related(_authors_prefetch())[:limit]
+        shared = (
+            earlier(StoryListing.Kind.TAG, tag_ids)
+            .values("story_id", "first_published_at")
+            .annotate(shared=Count("id"))
+            .order_by("-shared", "-first_published_at", "-story_id")
         )
+        chosen = [row["story_id"] for row in shared[:limit]]
     section = section_of(story)
-    if len(related) < limit and section is not None:
-        related += list(
-            before.filter(in_section(section))
-            .exclude(pk__in=[s.pk for s in related])
-            .order_by(*newest_first())
-            .prefetch_related(_authors_prefetch())[: limit - len(related)]
+    if len(chosen) < limit and section is not None:
+        newest = (
+            earlier(StoryListing.Kind.SECTION, [section.pk])
+            .exclude(story_id__in=chosen)
+            .order_by("-first_published_at", "-story_id")
+            .values_list("story_id", flat=True)
         )
-    return related
+        chosen += list(newest[: limit - len(chosen)])
+    found = {
+        related.pk: related
+        for related in StoryPage.objects.live()
+        .filter(pk__in=chosen)
+        .prefetch_related(_authors_prefetch())
+    }
+    return [found[pk] for pk in chosen if pk in found]
 
 
 def story_list_top(home: HomePage) -> list[StoryPage]:
