@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.template.loader import render_to_string
 from pytest_django import DjangoAssertNumQueries
 from pytest_django.fixtures import Settings as SettingsWrapper
 
@@ -215,6 +216,22 @@ def test_section_context_shows_the_newest_and_links_archive_pages_newest_first(
         (2, "/world/archive/2/"),
         (1, "/world/archive/1/"),
     ]
+
+
+@pytest.mark.usefixtures("small_pages")
+def test_a_front_links_its_newest_archive_pages_and_the_first_after_a_gap(
+    section: SectionPage, story_factory: StoryFactory
+) -> None:
+    for _ in range(2 * 11 + 1):  # twelve archive pages of two
+        story_factory(live=True)
+
+    context = section_context(section)
+
+    listed = [(a.number, a.after_gap) for a in context["archive_pages"]]
+    assert listed == [(n, False) for n in range(12, 4, -1)] + [(1, True)]
+    html = render_to_string("reader/archive_list.html", context)
+    assert '<li>… <a href="/world/archive/1/">Page 1</a></li>' in html
+    assert "/world/archive/4/" not in html
 
 
 @pytest.mark.usefixtures("small_pages")

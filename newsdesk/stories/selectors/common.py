@@ -95,6 +95,8 @@ class ArchivePage:
 
     number: int
     path: str
+    # Pages between this and the one listed before it are left out.
+    after_gap: bool = False
 
 
 def public_path(page: Page) -> str:

@@ -120,12 +120,22 @@ def _front_stories(
     return list(stories[:size]), len(stories)
 
 
+# A front links its newest archive pages and page 1; each archive page links the
+# pages beside it. Linking every page grew with the archive: the front of an author
+# of 55,000 stories carried 1,100 links.
+ARCHIVE_LINKS = 8
+
+
 def _archive_list(front_path: str, total: int) -> list[ArchivePage]:
-    """Return a front's archive pages, the newest (highest number) first."""
-    return [
-        ArchivePage(number, archive_path(front_path, number))
-        for number in range(archive_page_count(total=total), 0, -1)
-    ]
+    """Return the archive pages a front links: the newest (highest number) first, and
+    the first page (the oldest stories) after a gap when there are many."""
+    last = archive_page_count(total=total)
+    numbers = list(range(last, max(0, last - ARCHIVE_LINKS), -1))
+    pages = [ArchivePage(n, archive_path(front_path, n)) for n in numbers]
+    if numbers and numbers[-1] > 1:
+        gap = numbers[-1] > 2
+        pages.append(ArchivePage(1, archive_path(front_path, 1), after_gap=gap))
+    return pages
 
 
 def _archive_page(
