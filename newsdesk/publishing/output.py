@@ -17,9 +17,12 @@ from __future__ import annotations
 import gzip
 import os
 import zlib
-from collections.abc import Iterable
-from contextlib import suppress
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
 
 import brotli  # type: ignore[import-untyped]  # it ships no type hints
 from django.conf import settings
@@ -202,6 +205,58 @@ def write_file(
         _remove_variants(path)
     # Readable by all (mkstemp makes files private): web servers must read them.
     return write_atomically(path, content, durable=durable, mode=FILE_MODE)
+
+
+# Files a ``writes_in_background()`` block has handed to writer threads, by path.
+_pending: ContextVar[dict[Path, Future[Path]] | None] = ContextVar(
+    "newsdesk_pending_writes", default=None
+)
+_pool: ContextVar[ThreadPoolExecutor | None] = ContextVar(
+    "newsdesk_writer_pool", default=None
+)
+# Compressing (zlib and Brotli) and flushing to disk let other threads run, so two
+# writer threads beside the rendering one keep both cores of a small server busy.
+WRITER_THREADS = 2
+
+
+@contextmanager
+def writes_in_background() -> Iterator[None]:
+    """Let ``write_file_soon`` compress and write files on writer threads while this
+    thread goes on rendering; wait for every file at the end of the block.
+
+    Measured on a publish of one story (13 pages, 39 files with their variants):
+    writing took 40-50 ms of its time on the rendering thread. The first error a
+    writer met is raised when the block ends, after every other file is written.
+    """
+    if _pending.get() is not None:  # already inside one: it waits for these too
+        yield
+        return
+    pending: dict[Path, Future[Path]] = {}
+    pool = ThreadPoolExecutor(WRITER_THREADS, thread_name_prefix="newsdesk-writer")
+    pending_token, pool_token = _pending.set(pending), _pool.set(pool)
+    try:
+        yield
+    finally:
+        _pending.reset(pending_token)
+        _pool.reset(pool_token)
+        # No thread outlives the block (a later full rebuild forks processes).
+        pool.shutdown(wait=True)
+        errors = [f.exception() for f in pending.values() if f.exception()]
+        if errors:
+            raise errors[0]  # type: ignore[misc]  # an exception, not None
+
+
+def write_file_soon(path: Path, content: bytes, **options: Any) -> Path:
+    """Write a file as ``write_file`` does: on a writer thread inside a
+    ``writes_in_background()`` block, at once outside one. Returns its path."""
+    pending, pool = _pending.get(), _pool.get()
+    if pending is None or pool is None:
+        return write_file(path, content, **options)
+    earlier = pending.get(path)
+    if earlier is not None:
+        earlier.result()  # the same file twice: the later content must win
+    pending[path] = pool.submit(write_file, path, content, **options)
+    return path
 
 
 def remove_file(path: Path, *, root: Path | None = None) -> bool:

@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
+from functools import partial, wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.db import connections
@@ -77,6 +77,8 @@ from .output import (
     remove_file,
     remove_if_stale,
     write_file,
+    write_file_soon,
+    writes_in_background,
 )
 from .summaries import (
     Key,
@@ -109,8 +111,23 @@ STALE_TEMP_SECONDS = 600
 Progress = Callable[[int, int], None]
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _writing_in_background(action: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run a publishing action with its files written on writer threads."""
+
+    @wraps(action)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with writes_in_background():
+            return action(*args, **kwargs)
+
+    return run
+
+
 def _write(reader_path: str, content: bytes) -> Path:
-    return write_file(output_path(reader_path), content)
+    return write_file_soon(output_path(reader_path), content)
 
 
 def _rebuild_write(reader_path: str, content: bytes) -> Path:
@@ -353,6 +370,7 @@ class StorySnapshot:
     tags: Sequence[Tag] = ()
 
 
+@_writing_in_background
 def site_publish_story(
     *, story: StoryPage, previously: StorySnapshot | None = None
 ) -> list[Path]:
@@ -410,6 +428,7 @@ def _distinct(items: Iterable[_T]) -> list[_T]:
     return list({item.pk: item for item in items}.values())
 
 
+@_writing_in_background
 def site_unpublish_story(
     *,
     story: StoryPage,
@@ -498,6 +517,7 @@ def _rewrite_stories_offering(
     return rewritten
 
 
+@_writing_in_background
 def site_publish_section(*, section: SectionPage) -> list[Path]:
     """Rewrite the home page, a section's front and the fronts sitemap."""
     site = site_info()
@@ -510,11 +530,13 @@ def site_publish_section(*, section: SectionPage) -> list[Path]:
     return written + sitemaps.sitemaps_write_for_fronts()
 
 
+@_writing_in_background
 def site_publish_home() -> list[Path]:
     """Rewrite the home page and the fronts sitemap."""
     return _write_home(site_info()) + sitemaps.sitemaps_write_for_fronts()
 
 
+@_writing_in_background
 def site_unpublish_section(*, section: SectionPage, path: str) -> list[Path]:
     """Remove a section's front and archive, rewrite the home page and fronts sitemap."""
     front = output_path(path)
@@ -523,6 +545,7 @@ def site_unpublish_section(*, section: SectionPage, path: str) -> list[Path]:
     return removed + _write_home(site_info()) + sitemaps.sitemaps_write_for_fronts()
 
 
+@_writing_in_background
 def site_publish_info_page(*, page: InfoPage) -> list[Path]:
     """Write an information page (about, contribute ...) if it is live.
 

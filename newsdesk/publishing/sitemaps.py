@@ -64,6 +64,7 @@ from .output import (
     remove_if_stale,
     same_content,
     write_file,
+    write_file_soon,
 )
 from .summaries import Kind, Tally, changed_at, later, summary_lists, summary_set
 
@@ -365,7 +366,7 @@ def _write_if_changed(reader_path: str, content: bytes) -> list[Path]:
     path = output_path(reader_path)
     unchanged = same_content(path, content)
     # Still called when unchanged: the writer repairs whatever else belongs with it.
-    write_file(path, content, skip_unchanged=True)
+    write_file_soon(path, content, skip_unchanged=True)
     return [] if unchanged else [path]
 
 

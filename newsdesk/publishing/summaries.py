@@ -113,8 +113,11 @@ def summary_lists(*kinds: str) -> dict[str, dict[str, Tally]]:
     by kind and key."""
     _ensure_complete()
     found: dict[str, dict[str, Tally]] = {kind: {} for kind in kinds}
-    for row in ListingSummary.objects.filter(kind__in=kinds).order_by("key"):
-        found[row.kind][row.key] = Tally(row.count, row.last_modified)
+    rows = ListingSummary.objects.filter(kind__in=kinds).order_by("key")
+    for kind, key, count, last_modified in rows.values_list(
+        "kind", "key", "count", "last_modified"
+    ):
+        found[kind][key] = Tally(count, last_modified)
     return found
 
 
