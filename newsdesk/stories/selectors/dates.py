@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDay
 from django.utils import timezone
-from django.utils.dates import MONTHS
+from django.utils.html import format_html_join
 
 from ..models import SectionPage, StoryPage
 from .common import (
@@ -25,6 +25,7 @@ from .common import (
     SectionLink,
     SiteInfo,
     day_path,
+    month_name,
     month_path,
 )
 from .fronts import _page_context
@@ -59,11 +60,11 @@ class DayCount:
 
 
 def _month_name(year: int, month: int) -> str:
-    return f"{MONTHS[month]} {year}"
+    return f"{month_name(month)} {year}"
 
 
 def _day_name(day: date) -> str:
-    return f"{day.day} {MONTHS[day.month]} {day.year}"
+    return f"{day.day} {month_name(day.month)} {day.year}"
 
 
 def day_page_path(day: date, number: int) -> str:
@@ -134,13 +135,27 @@ def date_archive_context(
     years: dict[int, list[MonthCount]] = {}
     for month in months:
         years.setdefault(month.year, []).append(month)
+    # Each year's list is built here rather than by a template loop: the index
+    # lists every month of the archive and is rewritten on every publish (1,376
+    # months at 55,000 stories cost 25 ms through the template engine).
+    listed = [
+        (
+            year,
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a> ({})</li>\n',
+                ((m.path, m.name, m.count) for m in in_year),
+            ),
+        )
+        for year, in_year in years.items()
+    ]
     context = _page_context(
         site=site,
         path=DATE_ARCHIVE_PATH,
         title=f"Archive by date — {site.name}",
         description=f"Every story {site.name} has published, by month.",
     )
-    context["years"] = list(years.items())
+    context["years"] = listed
     return context
 
 
