@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import os
 import stat
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from newsdesk.publishing.output import (
     output_path,
     remove_file,
     write_file,
+    write_file_soon,
+    writes_in_background,
 )
 
 
@@ -305,3 +308,56 @@ def test_remove_file_removes_variants_whose_file_never_arrived(tmp_path: Path) -
 
     assert not remove_file(story, root=root)
     assert not (root / "world").exists()
+
+
+def test_files_written_in_background_are_all_in_place_when_the_block_ends(
+    tmp_path: Path,
+) -> None:
+    pages = {tmp_path / f"p{n}" / "index.html": f"<p>{n}</p>" * 100 for n in range(8)}
+
+    with writes_in_background():
+        for path, text in pages.items():
+            assert write_file_soon(path, text.encode()) == path
+        threads = {t.name for t in threading.enumerate()}
+
+    assert any(name.startswith("newsdesk-writer") for name in threads)
+    for path, text in pages.items():
+        assert path.read_text() == text
+        assert gzip.decompress(path.with_name("index.html.gz").read_bytes()) == (
+            text.encode()
+        )
+    assert not [t for t in threading.enumerate() if t.name.startswith("newsdesk-")]
+
+
+def test_the_same_file_written_twice_in_background_keeps_the_later_content(
+    tmp_path: Path,
+) -> None:
+    page = tmp_path / "index.html"
+
+    with writes_in_background():
+        for n in range(20):
+            write_file_soon(page, f"version {n} ".encode() * 50)
+
+    assert page.read_bytes() == b"version 19 " * 50
+
+
+def test_a_failed_background_write_is_raised_after_the_others_finish(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "blocked").write_text("a file where a folder should be")
+    good = tmp_path / "good.html"
+
+    # The error surfaces when the block ends, after both writes were handed over.
+    with pytest.raises(FileExistsError), writes_in_background():  # noqa: PT012
+        write_file_soon(tmp_path / "blocked" / "index.html", b"<p>x</p>")
+        write_file_soon(good, b"<p>kept</p>")
+
+    assert good.read_bytes() == b"<p>kept</p>"
+
+
+def test_outside_a_background_block_files_are_written_at_once(tmp_path: Path) -> None:
+    page = tmp_path / "index.html"
+
+    write_file_soon(page, b"<p>now</p>")
+
+    assert page.read_bytes() == b"<p>now</p>"
