@@ -2,15 +2,24 @@
 
 from django.conf import settings
 from django.conf.urls.static import static
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
+
+from newsdesk.publishing.views import reader_page_missing, rendition_preview
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("newsroom/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("search/", include("newsdesk.search.urls")),
+    # Pictures of a preview, before publishing puts them into the output folder.
+    path("images/<path:name>", rendition_preview, name="rendition_preview"),
 ]
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Last: every other path is a reader page, served from the output folder, never here.
+urlpatterns.append(
+    re_path(r"^((?:[\w\-]+/)*)$", reader_page_missing, name="wagtail_serve")
+)

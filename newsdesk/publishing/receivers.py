@@ -12,13 +12,26 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
-from wagtail.models import PageLogEntry, Revision
-from wagtail.signals import page_published, page_slug_changed, page_unpublished
+from django.db.models.signals import post_delete, post_init, post_save
+from wagtail.contrib.redirects.models import Redirect
+from wagtail.models import Page, PageLogEntry, Revision
+from wagtail.signals import (
+    page_published,
+    page_slug_changed,
+    page_unpublished,
+    post_page_move,
+)
 
 from newsdesk.stories.models import HomePage, InfoPage, SectionPage, StoryPage
-from newsdesk.stories.selectors import byline_people, public_path, story_tags
+from newsdesk.stories.selectors import (
+    byline_people,
+    public_path,
+    reader_path,
+    story_tags,
+)
 
 from . import services, tasks
+from .redirects import redirect_path
 
 logger = logging.getLogger(__name__)
 
@@ -93,10 +106,45 @@ def story_slug_changed(
     instance_before: StoryPage,
     **kwargs: Any,
 ) -> None:
-    """Remove the page at a live story's old address when its slug changes."""
+    """Take a live story's old address off the site when its slug changes."""
     if instance_before.live:
-        path = public_path(instance_before)
-        _after_commit(lambda: services.site_remove_page(path=path))
+        old_path = public_path(instance_before)
+        _after_commit(
+            lambda: services.site_move_story(story=instance, old_path=old_path)
+        )
+
+
+def story_moved(
+    sender: type[StoryPage],
+    instance: Page,
+    parent_page_before: Page,
+    parent_page_after: Page,
+    url_path_before: str,
+    url_path_after: str,
+    **kwargs: Any,
+) -> None:
+    """Move a live story's page, and the lists it is on, once it changed section."""
+    if url_path_before == url_path_after:
+        return  # reordered among its section's pages: nothing a reader sees
+    old_path = reader_path(url_path_before)
+    old_section = parent_page_before.specific
+    story = StoryPage.objects.get(pk=instance.pk)
+    _after_commit(
+        lambda: services.site_move_story(
+            story=story,
+            old_path=old_path,
+            old_section=old_section if isinstance(old_section, SectionPage) else None,
+        )
+    )
+
+
+def section_moved(sender: type[SectionPage], instance: Page, **kwargs: Any) -> None:
+    """Rebuild the site once a section moved or changed its slug: every story in it
+    has a new address, and every page's navigation links the section."""
+    before, after = kwargs.get("url_path_before"), kwargs.get("url_path_after")
+    if before is not None and before == after:
+        return  # only reordered
+    _after_commit(tasks.rebuild_site.enqueue)
 
 
 def section_published(
@@ -144,6 +192,30 @@ def info_page_unpublished(
     _after_commit(remove_and_rebuild)
 
 
+def redirect_saved(sender: type[Redirect], instance: Redirect, **kwargs: Any) -> None:
+    """Write a redirect's file once it is saved (made by a move, or by an editor)."""
+    before = getattr(instance, "_newsdesk_path_before", None)
+
+    def write() -> None:
+        if before and before != redirect_path(instance):
+            services.site_remove_redirect(path=before)
+        services.site_write_redirect(redirect=instance)
+
+    _after_commit(write)
+
+
+def redirect_loaded(sender: type[Redirect], instance: Redirect, **kwargs: Any) -> None:
+    """Remember where a redirect's file is, in case an edit moves it."""
+    instance._newsdesk_path_before = redirect_path(instance)
+
+
+def redirect_deleted(sender: type[Redirect], instance: Redirect, **kwargs: Any) -> None:
+    """Remove a deleted redirect's file once the deletion commits."""
+    path = redirect_path(instance)
+    if path is not None:
+        _after_commit(lambda: services.site_remove_redirect(path=path))
+
+
 def connect() -> None:
     """Connect the publisher to Wagtail's publish and unpublish signals."""
     page_published.connect(
@@ -157,6 +229,17 @@ def connect() -> None:
         sender=StoryPage,
         dispatch_uid="publishing.story_slug_changed",
     )
+    post_page_move.connect(
+        story_moved, sender=StoryPage, dispatch_uid="publishing.story_moved"
+    )
+    post_page_move.connect(
+        section_moved, sender=SectionPage, dispatch_uid="publishing.section_moved"
+    )
+    page_slug_changed.connect(
+        section_moved,
+        sender=SectionPage,
+        dispatch_uid="publishing.section_slug_changed",
+    )
     page_published.connect(
         section_published,
         sender=SectionPage,
@@ -166,6 +249,15 @@ def connect() -> None:
         section_unpublished,
         sender=SectionPage,
         dispatch_uid="publishing.section_unpublished",
+    )
+    post_init.connect(
+        redirect_loaded, sender=Redirect, dispatch_uid="publishing.redirect_loaded"
+    )
+    post_save.connect(
+        redirect_saved, sender=Redirect, dispatch_uid="publishing.redirect_saved"
+    )
+    post_delete.connect(
+        redirect_deleted, sender=Redirect, dispatch_uid="publishing.redirect_deleted"
     )
     page_published.connect(
         home_published, sender=HomePage, dispatch_uid="publishing.home_published"

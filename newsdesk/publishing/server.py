@@ -98,15 +98,22 @@ def is_django_path(path: str) -> bool:
     )
 
 
+# The URL pattern standing for every reader page (see newsdesk.publishing.views): a
+# reader path with no file is not found, answered here with the site's 404 page.
+READER_PAGES = "wagtail_serve"
+
+
 def _django_knows(path: str) -> bool:
-    """Say whether Django's URLconf has a view for the path (or its slash form)."""
+    """Say whether Django's URLconf has a view for the path (or its slash form),
+    other than the one standing for reader pages."""
     candidates = [path] if path.endswith("/") else [path, path + "/"]
     for candidate in candidates:
         try:
-            resolve(candidate)
+            match = resolve(candidate)
         except Resolver404:
             continue
-        return True
+        if match.url_name != READER_PAGES:
+            return True
     return False
 
 

@@ -17,6 +17,8 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from functools import partial, wraps
@@ -27,8 +29,10 @@ from django.conf import settings
 from django.db import connections
 from django.utils.html import escape
 from taggit.models import Tag
+from wagtail.contrib.redirects.models import Redirect
 
 from newsdesk.core.files import TEMP_SUFFIX
+from newsdesk.stories.images import renditions_used
 from newsdesk.stories.models import InfoPage, Person, SectionPage, StoryPage
 from newsdesk.stories.selectors import (
     DATE_ARCHIVE_PATH,
@@ -67,7 +71,7 @@ from newsdesk.stories.selectors import (
     tag_path,
 )
 
-from . import renderer, sitemaps
+from . import redirects, renderer, sitemaps
 from .feeds import render_feed
 from .output import (
     INDEX,
@@ -80,6 +84,7 @@ from .output import (
     write_file_soon,
     writes_in_background,
 )
+from .storage import rendition_publish
 from .summaries import (
     Key,
     Kind,
@@ -115,22 +120,57 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 
+# The renditions a publishing action's pictures use, and those already put into the
+# output folder (see ``_images_in_place``).
+_images: ContextVar[tuple[set[str], set[str]] | None] = ContextVar(
+    "newsdesk_publish_images", default=None
+)
+
+
+@contextmanager
+def _collecting_images() -> Iterator[None]:
+    with renditions_used() as used:
+        token = _images.set((used, set()))
+        try:
+            yield
+        finally:
+            _images.reset(token)
+
+
+def _images_in_place() -> None:
+    """Put the renditions pictures rendered so far use into the output folder.
+
+    Called before each page is written, so a page never links a missing picture
+    and only published pages' pictures become public.
+    """
+    state = _images.get()
+    if state is None:
+        return
+    used, placed = state
+    for name in used - placed:
+        rendition_publish(name)
+        placed.add(name)
+
+
 def _writing_in_background(action: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run a publishing action with its files written on writer threads."""
+    """Run a publishing action with its files written on writer threads, and the
+    pictures its pages show put in place."""
 
     @wraps(action)
     def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with writes_in_background():
+        with writes_in_background(), _collecting_images():
             return action(*args, **kwargs)
 
     return run
 
 
 def _write(reader_path: str, content: bytes) -> Path:
+    _images_in_place()
     return write_file_soon(output_path(reader_path), content)
 
 
 def _rebuild_write(reader_path: str, content: bytes) -> Path:
+    _images_in_place()
     return write_file(
         output_path(reader_path), content, durable=False, skip_unchanged=True
     )
@@ -417,7 +457,31 @@ def site_publish_story(
     written += _write_dates_with(live, site)
     written.append(_write_feed())
     written += sitemaps.sitemaps_write_for_story(story=live)
+    written += _write_redirects(redirects.redirect_list_to(live), site)
     return written
+
+
+def _write_redirects(found: Sequence[Redirect], site: SiteInfo) -> list[Path]:
+    """Write (or remove) the redirect files of some redirects; return them."""
+    changed = []
+    for path, content in redirects.redirect_files(found, site=site):
+        if content is None:
+            changed += redirects.redirect_remove(path)
+        else:
+            changed.append(_write(path, content))
+    return changed
+
+
+@_writing_in_background
+def site_write_redirect(*, redirect: Redirect) -> list[Path]:
+    """Write the file of a redirect an editor (or a move) made; return it."""
+    return _write_redirects([redirect], site_info())
+
+
+@_writing_in_background
+def site_remove_redirect(*, path: str) -> list[Path]:
+    """Remove the file of a deleted redirect from its reader path (never a page)."""
+    return redirects.redirect_remove(path)
 
 
 _T = TypeVar("_T", Person, Tag)
@@ -463,9 +527,63 @@ def site_unpublish_story(
     for tag in _distinct(tags):
         changed += _write_listing_without(_tag_listing(tag, site), story)
     changed += _write_dates_without(story, site)
-    changed += _rewrite_stories_offering(story, path, tags, sections=section_map())
+    for redirect in redirects.redirect_list_to(story):
+        path_of = redirects.redirect_path(redirect)
+        if path_of is not None:
+            changed += redirects.redirect_remove(path_of)
+    changed += _rewrite_stories_offering(
+        story, path, tags, section=section, sections=section_map()
+    )
     changed.append(_write_feed())
     changed += sitemaps.sitemaps_write_for_story(story=story)
+    return changed
+
+
+@_writing_in_background
+def site_move_story(
+    *,
+    story: StoryPage,
+    old_path: str,
+    old_section: SectionPage | None = None,
+) -> list[Path]:
+    """Take a live story's old address off the site after it moved; return the files
+    written and removed.
+
+    The page at ``old_path`` becomes a redirect to the new address (see
+    ``newsdesk.publishing.redirects``), and later stories offering it as "Read
+    next" there are rewritten. Moved from ``old_section`` to another section, the old
+    section's pages are rewritten without it and the story is published afresh at
+    its new address; after a new slug, the publish that carried it wrote that.
+    """
+    live = story_list_live().filter(pk=story.pk).first()
+    if live is None:
+        return []
+    old_file = output_path(old_path)
+    changed = [old_file] if remove_file(old_file) else []
+    if getattr(settings, "WAGTAILREDIRECTS_AUTO_CREATE", True):
+        # Wagtail records the redirect too (a rebuild writes it from there), but
+        # perhaps only after this runs: the move itself says where the story went.
+        stub = redirects.render_redirect(target=public_path(live), site=site_info())
+        changed.append(_write(old_path, stub))
+    sections = section_map()
+    section = section_of(live, sections)
+    moved_away = old_section is not None and (
+        section is None or section.pk != old_section.pk
+    )
+    if old_section is not None and moved_away:
+        old_section = SectionPage.objects.get(pk=old_section.pk)
+        if old_section.live:
+            listing = _section_listing(old_section, site_info())
+            changed += _write_listing_without(listing, live)
+    changed += _rewrite_stories_offering(
+        live,
+        old_path,
+        story_tags(live),
+        section=old_section if moved_away else section,
+        sections=sections,
+    )
+    if moved_away:
+        changed += site_publish_story(story=live)
     return changed
 
 
@@ -480,21 +598,23 @@ def _rewrite_stories_offering(
     path: str,
     tags: Sequence[Tag],
     *,
+    section: SectionPage | None,
     sections: Mapping[str, SectionPage],
 ) -> list[Path]:
-    """Rewrite the pages of live stories that offer a story taken down as "Read next".
+    """Rewrite the pages of live stories that offer a story as "Read next" at a path
+    it no longer has (taken down, moved, or given a new slug).
 
     The candidates are the later stories sharing a tag with it and the few after
-    it in its section; a candidate's page is rewritten when the file links it.
+    it in ``section`` (where it was); a candidate's page is rewritten when the file
+    links the path. The story itself is never a candidate.
     """
-    later = story_list_live()
+    later = story_list_live().exclude(pk=story.pk)
     if story.first_published_at is not None:
         later = later.filter(first_published_at__gt=story.first_published_at)
     candidates: dict[int, StoryPage] = {}
     if tags:
         for candidate in later.filter(tagged_items__tag__in=[t.pk for t in tags]):
             candidates[candidate.pk] = candidate
-    section = section_of(story, sections)
     if section is not None:
         in_section_later = later.filter(in_section(section))
         neighbours = in_section_later.order_by(*oldest_first())
@@ -560,7 +680,7 @@ def site_publish_info_page(*, page: InfoPage) -> list[Path]:
 
 
 def site_remove_page(*, path: str) -> list[Path]:
-    """Remove the file of a reader path (a story that moved to a new slug)."""
+    """Remove the file of a reader path (an information page taken off the site)."""
     page = output_path(path)
     return [page] if remove_file(page) else []
 
@@ -608,7 +728,8 @@ def _write_story_range_of(batch: _StoryBatch, start: int, stop: int) -> list[Pat
 def _write_story_range(start: int, stop: int) -> list[str]:
     """Write stories ``start:stop`` of the inherited batch (in a worker process)."""
     assert _batch is not None  # noqa: S101 (set before the pool starts)
-    return [str(path) for path in _write_story_range_of(_batch, start, stop)]
+    with _collecting_images():
+        return [str(path) for path in _write_story_range_of(_batch, start, stop)]
 
 
 def _forget_parent_connections() -> None:
@@ -851,7 +972,8 @@ def site_rebuild(
     root.mkdir(parents=True, exist_ok=True)
     journal = _Journal(root, resume=resume)
     try:
-        return _rebuild(root, journal, progress=progress, workers=workers)
+        with _collecting_images():
+            return _rebuild(root, journal, progress=progress, workers=workers)
     finally:
         journal.close()
 
@@ -957,6 +1079,14 @@ def _rebuild(
             and (lead := story_lead_image(story)) is not None
         },
     )
+    taken = frozenset(path for path, _ in pages) | {public_path(s) for s in stories}
+    for path, content in redirects.redirect_files(
+        redirects.redirect_list_all(), site=site, taken=taken
+    ):
+        if content is not None and output_path(path) not in journal:
+            written.append(_rebuild_write(path, content))
+            journal.record(written[-1:])
+        _images_in_place()  # the lead images, made here before the workers start
     written += _write_stories(batch, workers=workers, tick=tick, journal=journal)
     flush_to_disk()
     removed = _remove_stale(root, set(written), older_than=started)

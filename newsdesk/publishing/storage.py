@@ -1,23 +1,29 @@
-"""Where Wagtail writes image renditions: the reader site's or the newsroom's.
+"""Where Wagtail writes image renditions, and how the reader site's become public.
 
-Renditions the reader site links to (``newsdesk.stories.images`` marks each with
-a quality filter) are part of the published site, written into the output folder's
-``images/`` folder for nginx, a CDN or a mirror to serve with the pages. Every
-other rendition (the newsroom's thumbnails and previews of images no reader may
-see yet) stays in the private media folder, as do the originals editors upload.
-JPEG renditions lose their metadata on the way: a photo's EXIF can say where and
-when it was taken and with which phone.
+Every rendition is made in the private media folder, beside the originals editors
+upload. Renditions the reader site links to (``newsdesk.stories.images`` marks each
+with a quality filter) have reader paths (``/images/...``), and are put into the
+output folder's ``images/`` when a page showing them is published, for nginx, a CDN
+or a mirror to serve with the pages; until then (a preview of an embargoed story)
+only the newsroom sees them. JPEG renditions lose their metadata on the way: a
+photo's EXIF can say where and when it was taken and with which phone.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
+
+from newsdesk.core.files import TEMP_SUFFIX
+
+from .output import FILE_MODE, output_path
 
 # The filters only reader renditions carry (see newsdesk.stories.images).
 READER_RENDITION = re.compile(r"\.(?:jpeg|webp|avif)quality-\d+")
@@ -54,10 +60,16 @@ def strip_jpeg_metadata(data: bytes) -> bytes:
 
 
 class RenditionStorage(FileSystemStorage):
-    """Store reader renditions in the output folder, the rest in the media folder."""
+    """Store every rendition in the private media folder; strip JPEG metadata.
 
-    # Read from the settings on every use, not once: the output folder is a setting
-    # that tests and commands may change after the storage is made.
+    A reader rendition's URL is its reader path (``/images/...``), but the file
+    reaches the output folder only when a page that shows it is published
+    (``rendition_publish``): a preview of an unpublished story makes renditions, and
+    they must not be public before the story is.
+    """
+
+    # Read from the settings on every use, not once: tests and commands may change
+    # the media folder after the storage is made.
     @property
     def base_location(self) -> str:
         return str(settings.MEDIA_ROOT)
@@ -70,16 +82,6 @@ class RenditionStorage(FileSystemStorage):
     def base_url(self) -> str:
         return str(settings.MEDIA_URL)
 
-    def _reader_storage(self) -> FileSystemStorage:
-        return FileSystemStorage(
-            location=os.path.abspath(settings.NEWSDESK_OUTPUT_DIR), base_url="/"
-        )
-
-    def path(self, name: str) -> str:
-        if is_reader_rendition(name):
-            return str(self._reader_storage().path(name))
-        return str(super().path(name))
-
     def url(self, name: str | None) -> str:
         if name and is_reader_rendition(name):
             return "/" + name.replace(os.sep, "/").lstrip("/")
@@ -89,12 +91,47 @@ class RenditionStorage(FileSystemStorage):
         if name.lower().endswith(_JPEG_SUFFIXES):
             content.seek(0)
             content = ContentFile(strip_jpeg_metadata(content.read()))
-        # Storage._save, a documented hook the stubs lack; it names the file relative
-        # to the storage's root, so a reader rendition is saved by one rooted there.
-        save: Any = (
-            self._reader_storage()._save  # type: ignore[attr-defined]
-            if is_reader_rendition(name)
-            else super()._save  # type: ignore[misc]
-        )
-        saved: str = save(name, content)
+        # Storage._save, a documented hook the stubs lack.
+        saved: str = super()._save(name, content)  # type: ignore[misc]
         return saved
+
+
+def media_file_of_rendition(name: str) -> Path | None:
+    """Return the media folder's file of a reader rendition's name, if it is one."""
+    parts = name.replace(os.sep, "/").split("/")
+    if not is_reader_rendition(name) or any(p in {"", ".", ".."} for p in parts):
+        return None
+    media = Path(settings.MEDIA_ROOT).resolve()
+    path = media.joinpath(*parts)
+    return path if path.resolve().is_relative_to(media) else None
+
+
+def rendition_publish(name: str) -> Path | None:
+    """Put a reader rendition into the output folder (a hard link to the media
+    folder's file, or a copy across file systems); return it, or None when it is not
+    a reader rendition or its file is missing.
+
+    Called for the renditions a page shows before the page is written, so no page
+    ever links a picture that is not there. A file already in place is left as it
+    is: a rendition's name changes whenever its content does.
+    """
+    source = media_file_of_rendition(name)
+    if source is None:
+        return None
+    target = output_path("/" + name.replace(os.sep, "/"))
+    if target.exists():
+        return target
+    if not source.is_file():
+        return None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}{TEMP_SUFFIX}")
+    try:
+        try:
+            os.link(source, temporary)
+        except OSError:  # another file system, or links not allowed
+            shutil.copyfile(source, temporary)
+        os.chmod(temporary, FILE_MODE)
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return target

@@ -10,7 +10,9 @@ an original upload is never public.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,6 +80,27 @@ def _spec(width: int, image_format: str) -> str:
     return f"width-{width}|format-{image_format}|{image_format}quality-{quality}"
 
 
+# The rendition files pictures were made from inside a ``renditions_used()`` block.
+_used: ContextVar[set[str] | None] = ContextVar(
+    "newsdesk_renditions_used", default=None
+)
+
+
+@contextmanager
+def renditions_used() -> Iterator[set[str]]:
+    """Collect the file names of the renditions pictures inside the block show.
+
+    The publisher puts exactly these into the reader site as it writes the pages
+    showing them; any other rendition (a preview's) stays private.
+    """
+    found: set[str] = set()
+    token = _used.set(found)
+    try:
+        yield found
+    finally:
+        _used.reset(token)
+
+
 def _storage_has(rendition: Any) -> bool:
     storage: Storage = rendition.file.storage
     return bool(storage.exists(rendition.file.name))
@@ -102,6 +125,9 @@ def _renditions(image: Any, specs: Sequence[str]) -> dict[str, Any]:
         for spec in missing:
             renditions[spec].purge_from_cache()
         renditions.update(image.get_renditions(*missing))
+    used = _used.get()
+    if used is not None:
+        used.update(str(rendition.file.name) for rendition in renditions.values())
     return renditions
 
 

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from newsdesk.publishing.redirects import is_redirect_file
 from newsdesk.publishing.sitemaps import month_sitemap_path, month_start
 from newsdesk.stories.models import HomePage, SectionPage, StoryPage
 from tests.stories.factories import make_person, make_section
@@ -93,7 +94,7 @@ def test_a_new_slug_moves_the_story_s_page(
         draft.save_revision().publish()
 
     root = Path(settings.NEWSDESK_OUTPUT_DIR)
-    assert not (root / "world/floods").exists()
+    assert is_redirect_file(root / "world/floods/index.html")  # sends readers on
     assert (root / "world/floods-in-kabul/index.html").exists()
     assert '<a href="/world/floods-in-kabul/">Floods</a>' in read("index.html")
 

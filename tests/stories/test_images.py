@@ -429,3 +429,61 @@ def test_an_image_in_the_body_is_a_lazy_picture_inside_the_story_body(
     assert all(_output(url).is_file() for url in _picture_urls(picture))
     assert "Boats took families uphill." in body.text_content()
     assert "The water fell by evening." in body.text_content()
+
+
+def test_a_preview_s_pictures_stay_out_of_the_reader_site_until_it_is_published(
+    editor: User,
+    section: SectionPage,
+    photo: Any,
+    client: Client,
+    rf: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    # given: a draft with a lead image, previewed in the newsroom
+    story = make_story(
+        section=section,
+        slug="floods",
+        lead_image=photo,
+        lead_image_alt=ALT,
+        authors=[make_person(name="Farida Noori")],
+    )
+    draft = story.get_latest_revision_as_object()
+    preview = draft.serve_preview(rf.get("/"), draft.default_preview_mode)
+    urls = _picture_urls(_lead_picture(preview.render().content.decode()))
+    assert urls
+
+    # then: none of its pictures is in the output folder; the app shows them only
+    # to the newsroom
+    assert output_files() == set()
+    url = sorted(urls)[0]
+    assert client.get(url).status_code == 404
+    client.force_login(editor)
+    shown = client.get(url)
+    assert shown.status_code == 200
+    assert shown["Cache-Control"] == "private, no-store"
+    assert shown["Content-Type"].startswith("image/")
+    assert b"".join(shown.streaming_content)
+    client.logout()
+
+    # when: the story is published
+    with django_capture_on_commit_callbacks(execute=True):
+        story.get_latest_revision().publish()
+
+    # then: its page and every picture it shows are on the site
+    page = read("world/floods/index.html")
+    published = _picture_urls(_lead_picture(page))
+    published |= {image["url"] for image in _json_ld(page)["image"]}
+    assert all(_output(url).is_file() for url in published)
+
+
+def test_only_renditions_under_the_media_images_folder_are_ever_shown(
+    editor: User, client: Client, photo: Any
+) -> None:
+    client.force_login(editor)
+
+    for name in (
+        "../newsdesk.sqlite3",
+        "original_images/flood.jpg",
+        "flood.max-165x165.jpg",  # a newsroom thumbnail, not a reader rendition
+    ):
+        assert client.get(f"/images/{name}").status_code == 404, name

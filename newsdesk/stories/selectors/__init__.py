@@ -30,6 +30,7 @@ from .common import (
     moment,
     month_path,
     public_path,
+    reader_path,
     tag_path,
 )
 from .dates import (
@@ -151,6 +152,7 @@ __all__ = [
     "person_list_with_live_stories",
     "person_slugs",
     "public_path",
+    "reader_path",
     "section_archive_context",
     "section_context",
     "section_list_live",

@@ -102,8 +102,13 @@ class ArchivePage:
 
 def public_path(page: Page) -> str:
     """Return a page's reader path: its url_path without the home page's own part."""
-    # url_path is "/home/world/slug/": the first part is the site root (the home page).
-    parts = [part for part in page.url_path.split("/") if part][1:]
+    return reader_path(page.url_path)
+
+
+def reader_path(url_path: str) -> str:
+    """Return the reader path of a Wagtail url_path ("/home/world/slug/")."""
+    # The first part is the site root (the home page).
+    parts = [part for part in url_path.split("/") if part][1:]
     return "/" + "".join(f"{part}/" for part in parts)
 
 
