@@ -1,0 +1,105 @@
+"""Writing a publish's files: on writer threads, with the pictures they show."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import wraps
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+
+from newsdesk.stories.images import renditions_used
+from newsdesk.stories.selectors import (
+    FEED_PATH,
+    SiteInfo,
+    home_get,
+)
+
+from .. import renderer
+from ..feeds import render_feed
+from ..output import (
+    output_path,
+    write_file,
+    write_file_soon,
+    writes_in_background,
+)
+from ..storage import rendition_publish
+
+FAVICON_PATH = "/favicon.svg"
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+# The renditions a publishing action's pictures use, and those already put into the
+# output folder (see ``_images_in_place``).
+_images: ContextVar[tuple[set[str], set[str]] | None] = ContextVar(
+    "newsdesk_publish_images", default=None
+)
+
+
+@contextmanager
+def _collecting_images() -> Iterator[None]:
+    with renditions_used() as used:
+        token = _images.set((used, set()))
+        try:
+            yield
+        finally:
+            _images.reset(token)
+
+
+def _images_in_place() -> None:
+    """Put the renditions pictures rendered so far use into the output folder.
+
+    Called before each page is written, so a page never links a missing picture
+    and only published pages' pictures become public.
+    """
+    state = _images.get()
+    if state is None:
+        return
+    used, placed = state
+    for name in used - placed:
+        rendition_publish(name)
+        placed.add(name)
+
+
+def _writing_in_background(action: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run a publishing action with its files written on writer threads, and the
+    pictures its pages show put in place."""
+
+    @wraps(action)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with writes_in_background(), _collecting_images():
+            return action(*args, **kwargs)
+
+    return run
+
+
+def _write(reader_path: str, content: bytes) -> Path:
+    _images_in_place()
+    return write_file_soon(output_path(reader_path), content)
+
+
+def _rebuild_write(reader_path: str, content: bytes) -> Path:
+    _images_in_place()
+    return write_file(
+        output_path(reader_path), content, durable=False, skip_unchanged=True
+    )
+
+
+def _write_home(site: SiteInfo) -> list[Path]:
+    home = home_get()
+    if home is None or not home.live:
+        return []
+    written = [_write("/", renderer.render_home(home=home, site=site))]
+    # Every page links the icon; browsers ask for one anyway, and a 404 for it
+    # would send each new reader's first visit on to the app.
+    if not output_path(FAVICON_PATH).exists():
+        written.append(_write(FAVICON_PATH, renderer.render_favicon()))
+    return written
+
+
+def _write_feed() -> Path:
+    return _write(FEED_PATH, render_feed())
