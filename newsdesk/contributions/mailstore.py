@@ -23,6 +23,7 @@ from .tasks import parse_raw_message
 logger = logging.getLogger(__name__)
 
 RAW_FOLDER = "raw"
+FILES_FOLDER = "files"
 # The end of the header block: the first empty line (RFC 5322 s 2.1), either style.
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _WHITESPACE = re.compile(r"\s+")
@@ -123,3 +124,19 @@ def _sha256_of(path: Path) -> str:
         for block in iter(lambda: stream.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def attachment_store(data: bytes) -> tuple[str, str]:
+    """Keep a file a message carried; return its path in the mail folder and SHA-256.
+
+    Files are named by their content, so the same photo sent twice is kept once.
+    Like raw messages, they are private (0600) and flushed to disk.
+    """
+    sha256 = hashlib.sha256(data).hexdigest()
+    root = Path(settings.NEWSDESK_MAIL_DIR)
+    folder = Path(FILES_FOLDER, sha256[:2])
+    make_folders(root / folder)
+    target = root / folder / sha256
+    if not target.exists() or _sha256_of(target) != sha256:
+        write_atomically(target, data)
+    return (folder / sha256).as_posix(), sha256

@@ -87,7 +87,15 @@ class Submission(BaseModel):
     sender_email = models.EmailField(max_length=320, blank=True)
     sender_name = models.CharField(max_length=200, blank=True)
     headline = models.CharField(max_length=500)
-    body_html = models.TextField(help_text="Sanitised HTML.")
+    body_html = models.TextField(
+        help_text="The story, as sanitised HTML: the attached document's text when "
+        "there is one, else the message's."
+    )
+    cover_note_html = models.TextField(
+        blank=True,
+        help_text="The message's own text when the story came as a document: the "
+        "writer's note to the editor (sanitised HTML).",
+    )
     received_at = models.DateTimeField(db_index=True)
     problems = models.JSONField(
         default=list, blank=True, help_text="What was odd about what arrived."
@@ -132,3 +140,31 @@ class Submission(BaseModel):
 
     def __str__(self) -> str:
         return self.headline
+
+
+class SubmissionFile(BaseModel):
+    """A file a submission came with, kept as it arrived (downloadable in the newsroom)."""
+
+    class Kind(models.TextChoices):
+        DOCUMENT = "document", "Document"
+        PHOTO = "photo", "Photo"
+        OTHER = "other", "Other file"
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="files"
+    )
+    name = models.CharField(max_length=255, help_text="As the sender named it.")
+    content_type = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    path = models.CharField(max_length=500, help_text="Relative to the mail folder.")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    is_story = models.BooleanField(
+        default=False, help_text="The document the story was read from."
+    )
+
+    class Meta:
+        ordering = ("submission", "pk")
+
+    def __str__(self) -> str:
+        return self.name

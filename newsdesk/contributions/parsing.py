@@ -31,6 +31,9 @@ MAX_SUBJECT_LENGTH = 998
 # The stdlib's structured header parser takes time that grows faster than the
 # header (tens of seconds for a 100 KB Content-Type); no header we read is longer.
 MAX_HEADER_CHARS = 2000
+# Files a message may carry: a story, a few photos, a note or two.
+MAX_ATTACHMENTS = 20
+MAX_FILENAME_LENGTH = 200
 
 NO_SUBJECT = "The message had no subject."
 NO_TEXT = "The message had no text."
@@ -55,6 +58,9 @@ NO_BOUNDARY = (
 UNDECODABLE_PART = "A text part of the message could not be decoded and was left out."
 BAD_SENDER = "The sender's address could not be read."
 BAD_DATE = "The message's date could not be read."
+TOO_MANY_ATTACHMENTS = (
+    f"The message carried more than {MAX_ATTACHMENTS} files; the rest were not kept."
+)
 
 _DEFECT_SENTENCES: dict[type[errors.MessageDefect], str] = {
     errors.NoBoundaryInMultipartDefect: NO_BOUNDARY,
@@ -103,6 +109,15 @@ _SIGNATURE_SEPARATOR = "-- "
 
 
 @dataclass(frozen=True)
+class ParsedAttachment:
+    """A file a message carried: a document, a photo, anything else."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class ParsedMessage:
     """The parts of a contributor's email that the newsroom uses."""
 
@@ -114,6 +129,7 @@ class ParsedMessage:
     body_text: str
     sent_at: datetime | None
     problems: tuple[str, ...]
+    attachments: tuple[ParsedAttachment, ...] = ()
 
 
 class _BoundedPolicy(EmailPolicy):
@@ -174,9 +190,10 @@ def _parse(data: bytes, problems: _Problems) -> ParsedMessage:
         data = data.replace(b"\x00", b"")
         problems.add(NUL_REMOVED)
     parser = BytesParser(_class=EmailMessage, policy=_POLICY)
+    walker = _Walker(problems)
     try:
         message = parser.parsebytes(data)
-        content = _Walker(problems).read(message)
+        content = walker.read(message)
     except RecursionError:
         message = parser.parsebytes(data, headersonly=True)
         problems.add(BAD_STRUCTURE)
@@ -201,6 +218,7 @@ def _parse(data: bytes, problems: _Problems) -> ParsedMessage:
         body_text=body_text,
         sent_at=sent_at,
         problems=problems.as_tuple(),
+        attachments=tuple(walker.attachments),
     )
 
 
@@ -307,6 +325,7 @@ class _Walker:
         self.problems = problems
         self.parts_seen = 0
         self.budget = MAX_BODY_CHARS
+        self.attachments: list[ParsedAttachment] = []
 
     def read(self, message: Message) -> _Content | None:
         for defect in message.defects:
@@ -336,7 +355,15 @@ class _Walker:
         if maintype == "multipart":
             self.problems.add(NO_BOUNDARY)
             return self._text(part, html=False)
-        if maintype == "message" or _is_attachment(part):
+        if maintype == "message":
+            return None
+        if _is_attachment(part) or (
+            maintype not in {"text", "multipart"} and _filename(part)
+        ):
+            self._attachment(part, content_type)
+            return None
+        if maintype == "image":  # a photo pasted into the mail, without a name
+            self._attachment(part, content_type)
             return None
         if content_type == "text/html":
             return self._text(part, html=True)
@@ -366,6 +393,18 @@ class _Walker:
         text = _strip_signature(text)
         return _Content(
             html=sanitise_html(text_to_html(text)), text=text, is_html=False
+        )
+
+    def _attachment(self, part: Message, content_type: str) -> None:
+        if len(self.attachments) >= MAX_ATTACHMENTS:
+            self.problems.add(TOO_MANY_ATTACHMENTS)
+            return
+        payload = self._payload(part)
+        if payload is None:
+            return
+        name = _filename(part) or _unnamed(len(self.attachments) + 1, content_type)
+        self.attachments.append(
+            ParsedAttachment(filename=name, content_type=content_type, data=payload)
         )
 
     def _payload(self, part: Message) -> bytes | None:
@@ -429,6 +468,37 @@ def _is_attachment(part: Message) -> bool:
         return part.get_content_disposition() == "attachment"
     except Exception:
         return False
+
+
+def _filename(part: Message) -> str:
+    """Return an attachment's file name, safe to show and to keep: no folders, no
+    control characters, at most MAX_FILENAME_LENGTH characters."""
+    try:
+        raw = part.get_filename() or ""
+    except Exception:
+        return ""
+    name = _clean_line(str(raw)).replace("\\", "/").rsplit("/", 1)[-1].strip(" .")
+    if len(name) > MAX_FILENAME_LENGTH:
+        _, dot, suffix = name.rpartition(".")
+        keep = suffix if dot and len(suffix) <= 10 else ""
+        name = name[: MAX_FILENAME_LENGTH - len(keep) - 1].rstrip() + (
+            f".{keep}" if keep else ""
+        )
+    return name
+
+
+_UNNAMED_SUFFIXES = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/webp": ".webp",
+    "image/heic": ".heic",
+    "image/heif": ".heic",
+    "application/pdf": ".pdf",
+}
+
+
+def _unnamed(number: int, content_type: str) -> str:
+    return f"attachment-{number}{_UNNAMED_SUFFIXES.get(content_type, '.bin')}"
 
 
 def _is_flowed(part: Message) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,9 +16,11 @@ from newsdesk.core.errors import PermissionDeniedError
 from newsdesk.stories.models import Person, SectionPage, StoryPage
 from newsdesk.stories.services import story_create_draft
 
+from .documents import DocumentError, document_read, is_document
 from .errors import RawMessageError, SubmissionStateError
-from .models import Contributor, RawMessage, Submission
-from .parsing import UNREADABLE, ParsedMessage, parse_message
+from .mailstore import attachment_store
+from .models import Contributor, RawMessage, Submission, SubmissionFile
+from .parsing import NO_TEXT, UNREADABLE, ParsedAttachment, ParsedMessage, parse_message
 from .signals import submission_received
 
 if TYPE_CHECKING:
@@ -31,6 +34,11 @@ HEADLINE_FALLBACK_LENGTH = 120
 def raw_message_path(raw: RawMessage) -> Path:
     """Return where the raw message's file lives."""
     return Path(settings.NEWSDESK_MAIL_DIR) / raw.path
+
+
+def submission_file_path(stored: SubmissionFile) -> Path:
+    """Return where a file a submission came with is kept."""
+    return Path(settings.NEWSDESK_MAIL_DIR) / stored.path
 
 
 def raw_message_read(*, raw: RawMessage) -> bytes:
@@ -90,13 +98,68 @@ def raw_message_parse(*, raw: RawMessage) -> Submission | None:
             state=RawMessage.State.FAILED, outcome=UNREADABLE
         )
         return None
-    if not parsed.body_text.strip() and not parsed.body_html.strip():
+    if (
+        not parsed.body_text.strip()
+        and not parsed.body_html.strip()
+        and not parsed.attachments
+    ):
         RawMessage.objects.filter(pk=raw.pk).update(
             state=RawMessage.State.REJECTED,
             outcome="The message had no text, so there was nothing for an editor to read.",
         )
         return None
     return submission_receive(parsed=parsed, raw=raw)
+
+
+PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif"})
+
+
+def attachment_kind(attachment: ParsedAttachment) -> str:
+    """Return what a file a message carried is to the newsroom: document, photo, other."""
+    name = attachment.filename.lower()
+    if is_document(name):
+        return SubmissionFile.Kind.DOCUMENT
+    if attachment.content_type.startswith("image/") or name.endswith(
+        tuple(PHOTO_SUFFIXES)
+    ):
+        return SubmissionFile.Kind.PHOTO
+    return SubmissionFile.Kind.OTHER
+
+
+@dataclass(frozen=True)
+class _Story:
+    """What a message's story is: its HTML, the writer's note, and where it came from."""
+
+    html: str
+    cover_note_html: str
+    problems: tuple[str, ...]
+    document: int | None  # the index of the attachment it was read from
+
+
+def _story_of(parsed: ParsedMessage) -> _Story:
+    """Return the story a message holds: the first attached document that can be
+    read (the message's text is then the cover note), else the message's text."""
+    problems: list[str] = []
+    for index, attachment in enumerate(parsed.attachments):
+        if attachment_kind(attachment) != SubmissionFile.Kind.DOCUMENT:
+            continue
+        try:
+            document = document_read(attachment.filename, attachment.data)
+        except DocumentError as error:
+            problems.append(str(error))
+            continue
+        return _Story(
+            html=document.html,
+            cover_note_html=parsed.body_html,
+            problems=tuple(problems + list(document.problems)),
+            document=index,
+        )
+    return _Story(
+        html=parsed.body_html,
+        cover_note_html="",
+        problems=tuple(problems),
+        document=None,
+    )
 
 
 def submission_receive(
@@ -108,7 +171,13 @@ def submission_receive(
     """Put a parsed contribution in the incoming queue; one submission per Message-ID."""
     received = received_at or (raw.received_at if raw else timezone.now())
     sender_email = parsed.sender_email or (raw.envelope_from.lower() if raw else "")
-    problems = list(parsed.problems)
+    story = _story_of(parsed)
+    problems = [
+        p for p in parsed.problems if not (p == NO_TEXT and story.document is not None)
+    ]
+    problems += story.problems
+    # Kept before the row that names them, each flushed to disk (content-addressed).
+    stored = [attachment_store(attachment.data) for attachment in parsed.attachments]
     if not sender_email:
         problems.append("The message had no sender address.")
     try:
@@ -126,12 +195,28 @@ def submission_receive(
                 sender_email=sender_email,
                 sender_name=parsed.sender_name,
                 headline=_headline_for(parsed),
-                body_html=parsed.body_html,
+                body_html=story.html,
+                cover_note_html=story.cover_note_html,
                 received_at=received,
                 problems=problems,
                 contributor=Contributor.objects.filter(email=sender_email).first()
                 if sender_email
                 else None,
+            )
+            SubmissionFile.objects.bulk_create(
+                SubmissionFile(
+                    submission=submission,
+                    name=attachment.filename,
+                    content_type=attachment.content_type[:255],
+                    size=len(attachment.data),
+                    sha256=sha256,
+                    path=path,
+                    kind=attachment_kind(attachment),
+                    is_story=index == story.document,
+                )
+                for index, (attachment, (path, sha256)) in enumerate(
+                    zip(parsed.attachments, stored, strict=True)
+                )
             )
             if raw is not None:
                 RawMessage.objects.filter(pk=raw.pk).update(

@@ -10,4 +10,9 @@ urlpatterns = [
     path("", views.SubmissionIndexView.as_view(), name="index"),
     path("<int:pk>/", views.SubmissionDetailView.as_view(), name="detail"),
     path("<int:pk>/raw/", views.RawMessageDownloadView.as_view(), name="raw"),
+    path(
+        "<int:pk>/files/<int:file_pk>/",
+        views.SubmissionFileDownloadView.as_view(),
+        name="file",
+    ),
 ]

@@ -21,9 +21,9 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from newsdesk.core.errors import NewsdeskError
 
 from .forms import AcceptSubmissionForm
-from .models import Submission
+from .models import Submission, SubmissionFile
 from .selectors import submission_list
-from .services import raw_message_path, submission_accept
+from .services import raw_message_path, submission_accept, submission_file_path
 
 
 class SubmissionIndexView(
@@ -81,6 +81,7 @@ class SubmissionDetailView(
         context = super().get_context_data(**kwargs)
         context.update(
             submission=self.submission,
+            files=list(self.submission.files.all()),
             form=kwargs.get("form") or AcceptSubmissionForm(),
             can_accept=self.request.user.has_perm("contributions.accept_submission")
             and self.submission.state == Submission.State.NEW,
@@ -126,3 +127,28 @@ class RawMessageDownloadView(PermissionRequiredMixin, View):
             filename=f"submission-{submission.pk}.eml",
             content_type="message/rfc822",
         )
+
+
+class SubmissionFileDownloadView(PermissionRequiredMixin, View):
+    """A file a submission came with, exactly as it arrived, as a download.
+
+    Always sent as an attachment of a neutral type, never shown in the browser: a
+    contributor's file is not trusted to be what its name says.
+    """
+
+    permission_required = "contributions.view_submission"
+
+    def get(self, request: HttpRequest, pk: int, file_pk: int) -> FileResponse:
+        stored = get_object_or_404(SubmissionFile, pk=file_pk, submission_id=pk)
+        path = submission_file_path(stored)
+        if not path.exists():
+            raise Http404("The stored file is missing.")
+        response = FileResponse(
+            path.open("rb"),
+            as_attachment=True,
+            filename=stored.name,
+            content_type="application/octet-stream",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
