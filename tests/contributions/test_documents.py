@@ -4,11 +4,14 @@ document that cannot be read (or would unpack into gigabytes) is refused, saying
 
 from __future__ import annotations
 
+import contextlib
 import io
 import time
 import zipfile
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsdesk.contributions.documents import (
     DocumentError,
@@ -185,3 +188,42 @@ def test_is_document_knows_the_kinds_by_name() -> None:
     assert is_document("column.odt")
     assert not is_document("photo.jpg")
     assert not is_document("docx")
+
+
+_SAMPLES = {
+    ".docx": docx(footnote="A note.", items=("a",)),
+    ".odt": odt("<text:h>Title</text:h><text:p>Words</text:p>"),
+    ".pdf": pdf("Words on a page."),
+    ".rtf": rb"{\rtf1\ansi Words.\par}",
+    ".md": b"# Title\n\n- a\n- *b*\n",
+    ".txt": b"Words.",
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.sampled_from(sorted(_SAMPLES)),
+    st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=12),
+    st.integers(0, 10_000),
+)
+def test_a_damaged_document_is_read_or_refused_never_a_crash(
+    suffix: str, flips: list[tuple[int, int]], cut: int
+) -> None:
+    data = bytearray(_SAMPLES[suffix])
+    for position, value in flips:
+        data[position % len(data)] = value
+    data = data[: max(cut, 1)] if cut < len(data) else data
+    try:
+        document = document_read(f"story{suffix}", bytes(data))
+    except DocumentError:
+        return
+    assert "<script" not in document.html
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(sorted(_SAMPLES)), st.binary(max_size=3000))
+def test_random_bytes_are_read_or_refused_never_a_crash(
+    suffix: str, data: bytes
+) -> None:
+    with contextlib.suppress(DocumentError):
+        document_read(f"story{suffix}", data)
