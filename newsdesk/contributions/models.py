@@ -73,6 +73,7 @@ class Submission(BaseModel):
 
     class State(models.TextChoices):
         NEW = "new", "New"
+        QUARANTINED = "quarantined", "Held: the sender may be forged"
         ACCEPTED = "accepted", "Accepted"
         DECLINED = "declined", "Declined"
 
@@ -99,6 +100,11 @@ class Submission(BaseModel):
     received_at = models.DateTimeField(db_index=True)
     problems = models.JSONField(
         default=list, blank=True, help_text="What was odd about what arrived."
+    )
+    authentication = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="SPF, DKIM and DMARC results the agency's mail server recorded.",
     )
     state = models.CharField(
         max_length=20, choices=State.choices, default=State.NEW, db_index=True

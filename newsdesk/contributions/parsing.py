@@ -130,6 +130,8 @@ class ParsedMessage:
     sent_at: datetime | None
     problems: tuple[str, ...]
     attachments: tuple[ParsedAttachment, ...] = ()
+    # The Authentication-Results headers as they stand, top first.
+    authentication_results: tuple[str, ...] = ()
 
 
 class _BoundedPolicy(EmailPolicy):
@@ -219,6 +221,7 @@ def _parse(data: bytes, problems: _Problems) -> ParsedMessage:
         sent_at=sent_at,
         problems=problems.as_tuple(),
         attachments=tuple(walker.attachments),
+        authentication_results=_authentication_results(message),
     )
 
 
@@ -249,6 +252,14 @@ def _decode_words(raw: str | None) -> str | None:
         return str(make_header(decode_header(raw)))
     except Exception:
         return raw
+
+
+def _authentication_results(message: Message) -> tuple[str, ...]:
+    try:
+        values = message.get_all("Authentication-Results") or []
+    except Exception:
+        return ()
+    return tuple(_clean_line(str(value))[:MAX_HEADER_CHARS] for value in values[:20])
 
 
 def _subject(message: Message) -> str:

@@ -16,6 +16,7 @@ from newsdesk.core.errors import PermissionDeniedError
 from newsdesk.stories.models import Person, SectionPage, StoryPage
 from newsdesk.stories.services import story_create_draft
 
+from .authentication import authentication_failure, authentication_read
 from .documents import DocumentError, document_read, is_document
 from .errors import RawMessageError, SubmissionStateError
 from .mailstore import attachment_store
@@ -176,6 +177,13 @@ def submission_receive(
         p for p in parsed.problems if not (p == NO_TEXT and story.document is not None)
     ]
     problems += story.problems
+    authentication = authentication_read(
+        parsed.authentication_results,
+        authserv_id=settings.NEWSDESK_TRUSTED_AUTHSERV_ID,
+    )
+    forged = authentication_failure(authentication)
+    if forged:
+        problems.append(forged)
     # Kept before the row that names them, each flushed to disk (content-addressed).
     stored = [attachment_store(attachment.data) for attachment in parsed.attachments]
     if not sender_email:
@@ -199,6 +207,9 @@ def submission_receive(
                 cover_note_html=story.cover_note_html,
                 received_at=received,
                 problems=problems,
+                authentication=authentication.as_json(),
+                # A message that may be forged waits apart, never in the queue.
+                state=Submission.State.QUARANTINED if forged else Submission.State.NEW,
                 contributor=Contributor.objects.filter(email=sender_email).first()
                 if sender_email
                 else None,
@@ -269,7 +280,8 @@ def submission_accept(
     if not by.has_perm("contributions.accept_submission"):
         raise PermissionDeniedError("You may not accept submissions.")
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
-    if submission.state != Submission.State.NEW:
+    # A held message can be accepted too: the editor has seen the warning on it.
+    if submission.state not in (Submission.State.NEW, Submission.State.QUARANTINED):
         raise SubmissionStateError(
             f"Submission #{submission.pk} was already {submission.get_state_display().lower()}."
         )

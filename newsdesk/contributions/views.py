@@ -84,7 +84,8 @@ class SubmissionDetailView(
             files=list(self.submission.files.all()),
             form=kwargs.get("form") or AcceptSubmissionForm(),
             can_accept=self.request.user.has_perm("contributions.accept_submission")
-            and self.submission.state == Submission.State.NEW,
+            and self.submission.state
+            in (Submission.State.NEW, Submission.State.QUARANTINED),
         )
         return context
 

@@ -40,6 +40,9 @@ NEWSDESK_SUBMISSIONS_ADDRESS = env_str(
 )
 
 # --- the public site ---------------------------------------------------------------
+# The name the agency's front mail server gives itself in Authentication-Results
+# headers (SPF, DKIM, DMARC); empty: no server checks senders, nothing is believed.
+NEWSDESK_TRUSTED_AUTHSERV_ID = env_str("NEWSDESK_TRUSTED_AUTHSERV_ID", "")
 NEWSDESK_SITE_NAME = env_str("NEWSDESK_SITE_NAME", "Newsdesk")
 NEWSDESK_SITE_URL = env_str(
     "NEWSDESK_SITE_URL", f"http://127.0.0.1:{NEWSDESK_HTTP_PORT}"
