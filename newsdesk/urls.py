@@ -6,12 +6,19 @@ from django.urls import URLPattern, URLResolver, include, path, re_path
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from newsdesk.contributions.public_views import submission_status_page
 from newsdesk.publishing.views import reader_page_missing, rendition_preview
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("newsroom/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("search/", include("newsdesk.search.urls")),
+    # A writer's private page on what became of their submission.
+    path(
+        "contribute/status/<str:token>/",
+        submission_status_page,
+        name="submission_status",
+    ),
     # Pictures of a preview, before publishing puts them into the output folder.
     path("images/<path:name>", rendition_preview, name="rendition_preview"),
 ]

@@ -15,3 +15,15 @@ class AcceptSubmissionForm(forms.Form):
         empty_label=None,
         help_text="The draft story is created in this section.",
     )
+
+
+class DeclineSubmissionForm(forms.Form):
+    """Say why a submission is declined; the note is sent to its writer."""
+
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=5000,
+        label="Note to the writer",
+        help_text="Sent to the writer with the news that it was not accepted.",
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -68,6 +69,11 @@ class RawMessage(BaseModel):
         return f"{self.get_source_display()} message {self.pk} ({self.state})"
 
 
+def status_token() -> str:
+    """Return a new secret for a submission's private status address."""
+    return secrets.token_urlsafe(24)
+
+
 class Submission(BaseModel):
     """A story, opinion or editorial a contributor sent, waiting for an editor."""
 
@@ -131,6 +137,24 @@ class Submission(BaseModel):
         related_name="+",
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(
+        blank=True, help_text="The editor's note to the writer when declining."
+    )
+    status_token = models.CharField(
+        max_length=64,
+        unique=True,
+        default=status_token,
+        editable=False,
+        help_text="The secret in the writer's private status address.",
+    )
+    receipt_message_id = models.CharField(
+        max_length=998,
+        blank=True,
+        db_index=True,
+        help_text="The Message-ID of the receipt we sent; replies to it thread here.",
+    )
+    published_notice_sent_at = models.DateTimeField(null=True, blank=True)
+    decline_notice_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-received_at", "-id")
@@ -174,3 +198,27 @@ class SubmissionFile(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SubmissionNote(BaseModel):
+    """A note on a submission: the writer's reply to our mail, or an editor's remark."""
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="notes"
+    )
+    from_writer = models.BooleanField(default=False)
+    author_name = models.CharField(max_length=200, blank=True)
+    body_html = models.TextField(help_text="Sanitised HTML.")
+    raw_message = models.OneToOneField(
+        RawMessage,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="note",
+    )
+
+    class Meta:
+        ordering = ("created_at", "pk")
+
+    def __str__(self) -> str:
+        return f"Note on submission {self.submission_id}"

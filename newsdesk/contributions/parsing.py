@@ -132,6 +132,10 @@ class ParsedMessage:
     attachments: tuple[ParsedAttachment, ...] = ()
     # The Authentication-Results headers as they stand, top first.
     authentication_results: tuple[str, ...] = ()
+    # The Message-IDs it answers (In-Reply-To, then References).
+    replies_to: tuple[str, ...] = ()
+    # Sent by a program (an out-of-office reply, a list), not a person (RFC 3834).
+    automatic: bool = False
 
 
 class _BoundedPolicy(EmailPolicy):
@@ -222,6 +226,8 @@ def _parse(data: bytes, problems: _Problems) -> ParsedMessage:
         problems=problems.as_tuple(),
         attachments=tuple(walker.attachments),
         authentication_results=_authentication_results(message),
+        replies_to=_replies_to(message),
+        automatic=_is_automatic(message),
     )
 
 
@@ -260,6 +266,27 @@ def _authentication_results(message: Message) -> tuple[str, ...]:
     except Exception:
         return ()
     return tuple(_clean_line(str(value))[:MAX_HEADER_CHARS] for value in values[:20])
+
+
+_MESSAGE_IDS = re.compile(r"<[^<>\s]{1,500}>")
+
+
+def _replies_to(message: Message) -> tuple[str, ...]:
+    found: list[str] = []
+    for name in ("in-reply-to", "references"):
+        value = _raw_header(message, name) or ""
+        found += _MESSAGE_IDS.findall(value)
+    return tuple(dict.fromkeys(found))[:50]
+
+
+def _is_automatic(message: Message) -> bool:
+    auto = (_raw_header(message, "auto-submitted") or "no").strip().lower()
+    precedence = (_raw_header(message, "precedence") or "").strip().lower()
+    return (
+        not auto.startswith("no")
+        or precedence in {"bulk", "list", "junk"}
+        or bool(_raw_header(message, "list-id"))
+    )
 
 
 def _subject(message: Message) -> str:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
+
+from newsdesk.stories.selectors import absolute_url, public_path
 
 from .models import Submission
 
@@ -22,3 +26,48 @@ def submission_list(
 def submission_count_new() -> int:
     """Return how many submissions wait in the incoming queue."""
     return Submission.objects.filter(state=Submission.State.NEW).count()
+
+
+def submission_get_by_token(token: str) -> Submission | None:
+    """Return the submission a private status address names, if any."""
+    if not token or len(token) > 64:
+        return None
+    submission: Submission | None = (
+        Submission.objects.select_related("story").filter(status_token=token).first()
+    )
+    return submission
+
+
+@dataclass(frozen=True)
+class SubmissionStatus:
+    """What a writer is told about their submission."""
+
+    label: str
+    explanation: str
+    story_url: str = ""
+
+
+def submission_status(submission: Submission) -> SubmissionStatus:
+    """Return a submission's state in the writer's words."""
+    story = submission.story
+    if submission.state == Submission.State.DECLINED:
+        return SubmissionStatus(
+            "Not accepted",
+            "The editors could not use it this time."
+            + (
+                f" Their note: {submission.decision_note}"
+                if submission.decision_note
+                else ""
+            ),
+        )
+    if story is not None and story.live:
+        return SubmissionStatus(
+            "Published",
+            "It is on the site.",
+            story_url=absolute_url(public_path(story)),
+        )
+    if submission.state == Submission.State.ACCEPTED:
+        return SubmissionStatus(
+            "In review", "An editor accepted it and is working on it."
+        )
+    return SubmissionStatus("Received", "It is waiting for an editor to read it.")

@@ -20,7 +20,14 @@ from .authentication import authentication_failure, authentication_read
 from .documents import DocumentError, document_read, is_document
 from .errors import RawMessageError, SubmissionStateError
 from .mailstore import attachment_store
-from .models import Contributor, RawMessage, Submission, SubmissionFile
+from .models import (
+    Contributor,
+    RawMessage,
+    Submission,
+    SubmissionFile,
+    SubmissionNote,
+)
+from .notices import may_write_to, notice_build
 from .parsing import NO_TEXT, UNREADABLE, ParsedAttachment, ParsedMessage, parse_message
 from .signals import submission_received
 
@@ -188,6 +195,9 @@ def submission_receive(
     stored = [attachment_store(attachment.data) for attachment in parsed.attachments]
     if not sender_email:
         problems.append("The message had no sender address.")
+    thread = _thread_of(parsed, sender_email)
+    if thread is not None:
+        return _note_from_writer(thread, parsed, raw)
     try:
         with transaction.atomic():
             if parsed.message_id:
@@ -240,12 +250,135 @@ def submission_receive(
                     sender=Submission, submission=submission
                 )
             )
+            if not parsed.automatic:
+                transaction.on_commit(
+                    lambda: _enqueue_notice(submission.pk, NOTICE_RECEIPT)
+                )
             return submission
     except IntegrityError:
         # Another process stored the same Message-ID between our check and insert.
         existing = Submission.objects.get(message_id=parsed.message_id)
         _mark_duplicate(raw, existing)
         return existing
+
+
+def _thread_of(parsed: ParsedMessage, sender_email: str) -> Submission | None:
+    """Return the submission a message answers: a reply to one of our notices from
+    the same address the submission came from."""
+    if not parsed.replies_to or not sender_email:
+        return None
+    return Submission.objects.filter(
+        receipt_message_id__in=list(parsed.replies_to),
+        sender_email__iexact=sender_email,
+    ).first()
+
+
+@transaction.atomic
+def _note_from_writer(
+    submission: Submission, parsed: ParsedMessage, raw: RawMessage | None
+) -> Submission:
+    """Keep a writer's reply as a note on their submission."""
+    note = SubmissionNote.objects.create(
+        submission=submission,
+        from_writer=True,
+        author_name=parsed.sender_name or submission.sender_name,
+        body_html=parsed.body_html,
+        raw_message=raw,
+    )
+    if raw is not None:
+        RawMessage.objects.filter(pk=raw.pk).update(
+            state=RawMessage.State.PARSED,
+            message_id=parsed.message_id,
+            outcome=f"Note #{note.pk} on submission #{submission.pk}",
+        )
+    return submission
+
+
+NOTICE_RECEIPT = "receipt"
+NOTICE_PUBLISHED = "published"
+NOTICE_DECLINED = "declined"
+
+
+def _enqueue_notice(submission_id: int, kind: str) -> None:
+    from .tasks import send_submission_notice
+
+    send_submission_notice.enqueue(submission_id, kind)
+
+
+def submission_notice_send(*, submission: Submission, kind: str) -> bool:
+    """Send a writer a notice (receipt, published, declined) once; say if it went.
+
+    Safe to run twice: a notice already sent is not sent again.
+    """
+    submission = Submission.objects.select_related("story").get(pk=submission.pk)
+    if not may_write_to(submission):
+        return False
+    if kind == NOTICE_RECEIPT:
+        if submission.receipt_message_id:
+            return False
+        message = notice_build(submission, kind=kind)
+        message.send()
+        Submission.objects.filter(pk=submission.pk).update(
+            receipt_message_id=message.extra_headers["Message-ID"]
+        )
+        return True
+    sent_field = {
+        NOTICE_PUBLISHED: "published_notice_sent_at",
+        NOTICE_DECLINED: "decline_notice_sent_at",
+    }[kind]
+    if getattr(submission, sent_field) is not None:
+        return False
+    if kind == NOTICE_PUBLISHED and (
+        submission.story is None or not submission.story.live
+    ):
+        return False
+    notice_build(submission, kind=kind).send()
+    Submission.objects.filter(pk=submission.pk).update(**{sent_field: timezone.now()})
+    return True
+
+
+@transaction.atomic
+def submission_decline(*, submission: Submission, note: str, by: User) -> Submission:
+    """Decline a submission with a note that reaches the writer."""
+    if not by.has_perm("contributions.accept_submission"):
+        raise PermissionDeniedError("You may not decline submissions.")
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    if submission.state not in (Submission.State.NEW, Submission.State.QUARANTINED):
+        raise SubmissionStateError(
+            f"Submission #{submission.pk} was already "
+            f"{submission.get_state_display().lower()}."
+        )
+    submission.state = Submission.State.DECLINED
+    submission.decision_note = note.strip()
+    submission.decided_by = by
+    submission.decided_at = timezone.now()
+    submission.save(
+        update_fields=[
+            "state",
+            "decision_note",
+            "decided_by",
+            "decided_at",
+            "updated_at",
+        ]
+    )
+    pk = submission.pk
+    transaction.on_commit(lambda: _enqueue_notice(pk, NOTICE_DECLINED))
+    return submission
+
+
+def submission_story_published(*, story: StoryPage) -> int:
+    """Tell the writers of a story that came from submissions that it is published;
+    return how many notices were queued."""
+    waiting = list(
+        Submission.objects.filter(
+            story=story, published_notice_sent_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    for pk in waiting:
+        transaction.on_commit(
+            lambda pk=pk: _enqueue_notice(pk, NOTICE_PUBLISHED)  # type: ignore[misc]
+        )
+    return len(waiting)
 
 
 def _mark_duplicate(raw: RawMessage | None, existing: Submission) -> None:

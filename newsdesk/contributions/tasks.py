@@ -23,3 +23,14 @@ def parse_raw_message(raw_message_id: int) -> None:
         )
         return
     raw_message_parse(raw=raw)
+
+
+@task()
+def send_submission_notice(submission_id: int, kind: str) -> None:
+    """Send a writer a receipt, or word of publication or a decline (sent once)."""
+    from .models import Submission
+    from .services import submission_notice_send
+
+    submission = Submission.objects.filter(pk=submission_id).first()
+    if submission is not None:
+        submission_notice_send(submission=submission, kind=kind)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.SubmissionIndexView.as_view(), name="index"),
     path("<int:pk>/", views.SubmissionDetailView.as_view(), name="detail"),
     path("<int:pk>/raw/", views.RawMessageDownloadView.as_view(), name="raw"),
+    path("<int:pk>/decline/", views.SubmissionDeclineView.as_view(), name="decline"),
     path(
         "<int:pk>/files/<int:file_pk>/",
         views.SubmissionFileDownloadView.as_view(),

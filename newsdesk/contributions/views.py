@@ -20,10 +20,15 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from newsdesk.core.errors import NewsdeskError
 
-from .forms import AcceptSubmissionForm
+from .forms import AcceptSubmissionForm, DeclineSubmissionForm
 from .models import Submission, SubmissionFile
 from .selectors import submission_list
-from .services import raw_message_path, submission_accept, submission_file_path
+from .services import (
+    raw_message_path,
+    submission_accept,
+    submission_decline,
+    submission_file_path,
+)
 
 
 class SubmissionIndexView(
@@ -82,7 +87,9 @@ class SubmissionDetailView(
         context.update(
             submission=self.submission,
             files=list(self.submission.files.all()),
+            notes=list(self.submission.notes.all()),
             form=kwargs.get("form") or AcceptSubmissionForm(),
+            decline_form=DeclineSubmissionForm(),
             can_accept=self.request.user.has_perm("contributions.accept_submission")
             and self.submission.state
             in (Submission.State.NEW, Submission.State.QUARANTINED),
@@ -106,6 +113,30 @@ class SubmissionDetailView(
             request, f"Accepted into {form.cleaned_data['section'].title} as a draft."
         )
         return redirect("wagtailadmin_pages:edit", story.pk)
+
+
+class SubmissionDeclineView(PermissionRequiredMixin, View):
+    """Decline a submission; the note reaches its writer."""
+
+    permission_required = "contributions.accept_submission"
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        submission = get_object_or_404(Submission, pk=pk)
+        form = DeclineSubmissionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "The note is too long (5,000 characters at most).")
+            return redirect("contributions:detail", pk=pk)
+        try:
+            submission_decline(
+                submission=submission,
+                note=form.cleaned_data["note"],
+                by=request.user,  # type: ignore[arg-type]  # signed in: PermissionRequiredMixin
+            )
+        except NewsdeskError as exc:
+            messages.error(request, str(exc))
+            return redirect("contributions:detail", pk=pk)
+        messages.success(request, "Declined; the writer is told.")
+        return redirect("contributions:index")
 
 
 class RawMessageDownloadView(PermissionRequiredMixin, View):

@@ -42,6 +42,13 @@ from .lists import (
 )
 
 
+def reader_page_context(
+    *, site: SiteInfo, path: str, title: str, description: str
+) -> dict[str, Any]:
+    """Return what every reader page's template needs (reader/base.html)."""
+    return _page_context(site=site, path=path, title=title, description=description)
+
+
 def _page_context(
     *, site: SiteInfo, path: str, title: str, description: str
 ) -> dict[str, Any]:

@@ -1,0 +1,79 @@
+"""What contributors hear from the agency: a receipt, then publication or a decline.
+
+Every notice is a plain-text email in reply to the writer's own message (so it
+threads in their mail program), from the submissions address, carrying the private
+status address. Nothing is sent to a message held as possibly forged (its "sender"
+may be someone else), to an automatic message (no mail loops with out-of-office
+replies), or to no address at all.
+"""
+
+from __future__ import annotations
+
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+
+from .models import Submission
+
+STATUS_PATH = "/contribute/status/{token}/"
+
+
+def status_url(submission: Submission) -> str:
+    """Return the writer's private address for following a submission."""
+    return settings.NEWSDESK_SITE_URL + STATUS_PATH.format(
+        token=submission.status_token
+    )
+
+
+def _domain() -> str:
+    return settings.NEWSDESK_SUBMISSIONS_ADDRESS.rpartition("@")[2] or "localhost"
+
+
+def may_write_to(submission: Submission) -> bool:
+    """Say whether the agency may write to a submission's sender."""
+    return bool(submission.sender_email) and (
+        submission.state != Submission.State.QUARANTINED
+    )
+
+
+def notice_build(
+    submission: Submission, *, kind: str, message_id: str = ""
+) -> EmailMessage:
+    """Return one notice (``kind``: receipt, published, declined) for a submission."""
+    context = {
+        "submission": submission,
+        "status_url": status_url(submission),
+        "site_name": settings.NEWSDESK_SITE_NAME,
+        "story_url": _story_url(submission),
+    }
+    subjects = {
+        "receipt": f"Received: {submission.headline}",
+        "published": f"Published: {submission.headline}",
+        "declined": f"Not accepted: {submission.headline}",
+    }
+    headers = {
+        "Message-ID": message_id or make_msgid("notice", domain=_domain()),
+        # Ours is an automatic reply: mail programs must not answer it in turn.
+        "Auto-Submitted": "auto-replied",
+    }
+    if submission.message_id:
+        headers["In-Reply-To"] = submission.message_id
+        headers["References"] = submission.message_id
+    return EmailMessage(
+        subject=subjects[kind][:200],
+        body=render_to_string(f"contributions/mail/{kind}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[submission.sender_email],
+        headers=headers,
+    )
+
+
+def _story_url(submission: Submission) -> str:
+    from newsdesk.stories.selectors import absolute_url, public_path
+
+    story = submission.story
+    if story is None or not story.live:
+        return ""
+    return absolute_url(public_path(story))

@@ -1,0 +1,52 @@
+"""The contributor's side: the private page that says what became of a submission.
+
+A dynamic reader page like search: same headers as the site's files, no cookie,
+never cached (it is one writer's), and nothing that tells whether a wrong address
+was ever right.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_safe
+
+from newsdesk.stories.selectors import reader_page_context, site_info
+
+from .notices import STATUS_PATH
+from .selectors import submission_get_by_token, submission_status
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+@require_safe
+def submission_status_page(request: HttpRequest, token: str) -> HttpResponse:
+    """Show a writer what became of their submission, at its private address."""
+    submission = submission_get_by_token(token)
+    if submission is None:
+        raise Http404("No submission at this address")
+    site = site_info()
+    context = reader_page_context(
+        site=site,
+        path=STATUS_PATH.format(token=token),
+        title=f"Your submission — {site.name}",
+        description="",
+    )
+    context.update(
+        canonical_url="", submission=submission, status=submission_status(submission)
+    )
+    response = HttpResponse(
+        render_to_string("contributions/submission_status.html", context),
+        content_type="text/html; charset=utf-8",
+    )
+    # One writer's page: kept by no cache, and not sent on as a referrer.
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex"
+    return response
