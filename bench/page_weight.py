@@ -44,11 +44,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from benchkit import BROTLI_MODULE, NGINX, REPO, free_port, nginx_config
 from playwright.sync_api import Browser, sync_playwright
 
-REPO = Path(__file__).resolve().parent.parent
-NGINX = Path("/usr/sbin/nginx")
-BROTLI_MODULE = Path("/usr/lib/nginx/modules/ngx_http_brotli_static_module.so")
 CHROMIUM = Path("/usr/bin/chromium")
 TOOLS = REPO / "tools" / "quality" / "node_modules"
 AXE = TOOLS / "axe-core" / "axe.min.js"
@@ -169,12 +167,6 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def say(message: str) -> None:
     print(message, flush=True)
 
@@ -267,40 +259,10 @@ def stand_in_app() -> Iterator[tuple[int, list[str]]]:
         thread.join()
 
 
-def nginx_config(folder: Path, root: Path, port: int, app_port: int) -> Path:
-    """Write a main configuration including deploy/nginx.conf, as in production."""
-    lines = (REPO / "deploy" / "nginx.conf").read_text(encoding="utf-8").splitlines()
-    for default, value in {
-        "listen 80;": f"listen 127.0.0.1:{port};",
-        "root /srv/newsdesk/var/site;": f"root {root};",
-        "server 127.0.0.1:8000;": f"server 127.0.0.1:{app_port};",
-    }.items():
-        # The value's own line, not the comment that names it (deploy/README.md).
-        n = next(n for n, line in enumerate(lines) if line.strip().startswith(default))
-        lines[n] = lines[n].replace(default, value)
-    (folder / "site.conf").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    temp_paths = "".join(
-        f"    {kind}_temp_path {folder / kind};\n"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    # One process as the current user: nginx's www-data workers could not read a
-    # temporary folder.
-    main = folder / "nginx.conf"
-    main.write_text(
-        f"daemon off;\nmaster_process off;\npid {folder / 'nginx.pid'};\n"
-        f"error_log {folder / 'error.log'} warn;\nload_module {BROTLI_MODULE};\n"
-        "events { worker_connections 256; }\n"
-        f"http {{\n    access_log {folder / 'access.log'};\n{temp_paths}"
-        f"    include {folder / 'site.conf'};\n}}\n",
-        encoding="utf-8",
-    )
-    return main
-
-
 @contextmanager
 def nginx(folder: Path, root: Path, port: int, app_port: int) -> Iterator[None]:
     """Run nginx with deploy/nginx.conf on a loopback port until the block ends."""
-    config = nginx_config(folder, root, port, app_port)
+    config = nginx_config(folder, root, port, app_port=app_port, access_log=True)
     process = subprocess.Popen([str(NGINX), "-c", str(config)])
     try:
         deadline = time.monotonic() + STARTUP_SECONDS

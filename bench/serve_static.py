@@ -31,18 +31,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchkit import BROTLI_MODULE, NGINX, REPO, free_port, nginx_config
+
 from newsdesk.publishing.fastserve import web_server_commands
 
-REPO = Path(__file__).resolve().parent.parent
-NGINX = Path("/usr/sbin/nginx")
-BROTLI_MODULE = Path("/usr/lib/nginx/modules/ngx_http_brotli_static_module.so")
 TARGET_RATIO = 0.5
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_for(port: int, process: subprocess.Popen[bytes], name: str) -> None:
@@ -69,32 +62,6 @@ def newsdesk(env: dict[str, str], *args: str) -> str:
     if result.returncode:
         sys.exit(f"newsdesk {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
     return result.stdout
-
-
-def nginx_config(folder: Path, root: Path, port: int, workers: int) -> Path:
-    """Write a main configuration that includes deploy/nginx.conf, as in production."""
-    lines = (REPO / "deploy" / "nginx.conf").read_text(encoding="utf-8").splitlines()
-    for default, value in {
-        "listen 80;": f"listen 127.0.0.1:{port};",
-        "root /srv/newsdesk/var/site;": f"root {root};",
-    }.items():
-        # The value's own line, not the comment that names it (deploy/README.md).
-        n = next(n for n, line in enumerate(lines) if line.strip().startswith(default))
-        lines[n] = lines[n].replace(default, value)
-    (folder / "site.conf").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    temp_paths = "".join(
-        f"    {kind}_temp_path {folder / kind};\n"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    main = folder / "nginx.conf"
-    main.write_text(
-        f"daemon off;\nworker_processes {workers};\npid {folder / 'nginx.pid'};\n"
-        f"error_log {folder / 'error.log'} warn;\nload_module {BROTLI_MODULE};\n"
-        "events { worker_connections 1024; }\n"
-        f"http {{\n    access_log off;\n{temp_paths}    include {folder / 'site.conf'};\n}}\n",
-        encoding="utf-8",
-    )
-    return main
 
 
 def wrk(url: str, *, seconds: int, connections: int, brotli: bool) -> float:
@@ -188,7 +155,11 @@ def main() -> None:
             for command in commands.values()
         ]
         nginx = subprocess.Popen(
-            [str(NGINX), "-c", str(nginx_config(folder, root, nginx_port, workers))]
+            [
+                str(NGINX),
+                "-c",
+                str(nginx_config(folder, root, nginx_port, workers=workers)),
+            ]
         )
         try:
             wait_for(app_port, built_in[-1], "the built-in server")
