@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from newsdesk.stories.models import SectionPage
+from newsdesk.stories.models import SectionPage, StoryPage
 
 
 class AcceptSubmissionForm(forms.Form):
@@ -14,6 +14,17 @@ class AcceptSubmissionForm(forms.Form):
         queryset=SectionPage.objects.order_by("title"),
         empty_label=None,
         help_text="The draft story is created in this section.",
+    )
+    kind = forms.ChoiceField(
+        choices=StoryPage.Kind.choices,
+        required=False,
+        help_text="Guessed from what the writer said: check it.",
+    )
+    language = forms.ChoiceField(
+        choices=StoryPage.Language.choices,
+        required=False,
+        help_text="Guessed from the text: check it. Dari and Pashto are edited "
+        "right to left.",
     )
 
 

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from newsdesk.core.models import BaseModel
+from newsdesk.stories.models import StoryPage
 
 
 class Contributor(BaseModel):
@@ -106,6 +107,18 @@ class Submission(BaseModel):
     received_at = models.DateTimeField(db_index=True)
     problems = models.JSONField(
         default=list, blank=True, help_text="What was odd about what arrived."
+    )
+    language = models.CharField(
+        max_length=10,
+        choices=StoryPage.Language.choices,
+        default=StoryPage.Language.ENGLISH,
+        help_text="Guessed from the text; the editor confirms it on accepting.",
+    )
+    kind = models.CharField(
+        max_length=20,
+        choices=StoryPage.Kind.choices,
+        default=StoryPage.Kind.NEWS,
+        help_text="Guessed from what the writer said; the editor confirms it.",
     )
     authentication = models.JSONField(
         default=dict,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from html import unescape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +21,7 @@ from newsdesk.stories.services import story_create_draft
 from .authentication import authentication_failure, authentication_read
 from .documents import DocumentError, document_read, is_document
 from .errors import RawMessageError, SubmissionStateError
+from .guessing import kind_guess, language_guess
 from .mailstore import attachment_store
 from .models import (
     Contributor,
@@ -215,6 +218,10 @@ def submission_receive(
                 headline=_headline_for(parsed),
                 body_html=story.html,
                 cover_note_html=story.cover_note_html,
+                language=language_guess(_plain_text(parsed.subject, story.html)),
+                kind=kind_guess(
+                    subject=parsed.subject, text=_plain_text("", story.html)
+                ),
                 received_at=received,
                 problems=problems,
                 authentication=authentication.as_json(),
@@ -260,6 +267,13 @@ def submission_receive(
         existing = Submission.objects.get(message_id=parsed.message_id)
         _mark_duplicate(raw, existing)
         return existing
+
+
+def _plain_text(subject: str, html: str) -> str:
+    return subject + "\n" + unescape(_TAGS.sub("\n", html))
+
+
+_TAGS = re.compile(r"<[^>]+>")
 
 
 def _thread_of(parsed: ParsedMessage, sender_email: str) -> Submission | None:
@@ -407,9 +421,17 @@ def contributor_get_or_create(*, email: str, name: str) -> Contributor:
 
 @transaction.atomic
 def submission_accept(
-    *, submission: Submission, section: SectionPage, by: User
+    *,
+    submission: Submission,
+    section: SectionPage,
+    by: User,
+    kind: str | None = None,
+    language: str | None = None,
 ) -> StoryPage:
-    """Turn a new submission into a draft story in a section, bylined to its sender."""
+    """Turn a new submission into a draft story in a section, bylined to its sender.
+
+    ``kind`` and ``language`` are the editor's; by default the guessed ones stand.
+    """
     if not by.has_perm("contributions.accept_submission"):
         raise PermissionDeniedError("You may not accept submissions.")
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
@@ -435,6 +457,8 @@ def submission_accept(
         body=submission.body_html,
         authors=[byline],
         by=by,
+        kind=kind or submission.kind,
+        language=language or submission.language,
         note=f"From submission #{submission.pk}",
     )
     submission.state = Submission.State.ACCEPTED

@@ -88,7 +88,13 @@ class SubmissionDetailView(
             submission=self.submission,
             files=list(self.submission.files.all()),
             notes=list(self.submission.notes.all()),
-            form=kwargs.get("form") or AcceptSubmissionForm(),
+            form=kwargs.get("form")
+            or AcceptSubmissionForm(
+                initial={
+                    "kind": self.submission.kind,
+                    "language": self.submission.language,
+                }
+            ),
             decline_form=DeclineSubmissionForm(),
             can_accept=self.request.user.has_perm("contributions.accept_submission")
             and self.submission.state
@@ -105,6 +111,8 @@ class SubmissionDetailView(
                 submission=self.submission,
                 section=form.cleaned_data["section"],
                 by=request.user,  # type: ignore[arg-type]  # signed in: PermissionRequiredMixin
+                kind=form.cleaned_data["kind"],
+                language=form.cleaned_data["language"],
             )
         except NewsdeskError as exc:
             messages.error(request, str(exc))

@@ -56,6 +56,7 @@ def story_create_draft(
     standfirst: str = "",
     dateline: str = "",
     kind: str = StoryPage.Kind.NEWS,
+    language: str = StoryPage.Language.ENGLISH,
     note: str = "",
 ) -> StoryPage:
     """Create a draft story in a section with a first revision and a byline."""
@@ -73,6 +74,7 @@ def story_create_draft(
         standfirst=standfirst,
         dateline=dateline,
         kind=kind,
+        language=language,
         live=False,
         owner=by,
     )
