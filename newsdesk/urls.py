@@ -6,7 +6,10 @@ from django.urls import URLPattern, URLResolver, include, path, re_path
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from newsdesk.contributions.public_views import submission_status_page
+from newsdesk.contributions.public_views import (
+    submission_confirm_page,
+    submission_status_page,
+)
 from newsdesk.publishing.views import reader_page_missing, rendition_preview
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -18,6 +21,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "contribute/status/<str:token>/",
         submission_status_page,
         name="submission_status",
+    ),
+    path(
+        "contribute/confirm/<str:token>/",
+        submission_confirm_page,
+        name="submission_confirm",
     ),
     # Pictures of a preview, before publishing puts them into the output folder.
     path("images/<path:name>", rendition_preview, name="rendition_preview"),

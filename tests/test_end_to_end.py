@@ -82,6 +82,9 @@ def environment(tmp_path: Path, database_url: str) -> dict[str, str]:
         "NEWSDESK_SITE_URL": f"http://127.0.0.1:{http_port}",
         "NEWSDESK_HTTP_WORKERS": "1",
         "NEWSDESK_USER": "editor",
+        # The writer here is one the agency knows; a new writer's confirmation is
+        # covered by tests/contributions/test_confirmation.py.
+        "NEWSDESK_CONFIRM_NEW_WRITERS": "false",
     }
     env.pop("REDIS_URL", None)
     return env

@@ -23,6 +23,12 @@ class Contributor(BaseModel):
     person = models.OneToOneField(
         "stories.Person", on_delete=models.PROTECT, related_name="contributor"
     )
+    confirmed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When they confirmed they write from this address (or an editor "
+        "accepted their work); their submissions go straight to the queue.",
+    )
 
     class Meta:
         ordering = ("name", "email")
@@ -80,6 +86,8 @@ class Submission(BaseModel):
 
     class State(models.TextChoices):
         NEW = "new", "New"
+        UNCONFIRMED = "unconfirmed", "Waiting for a new writer to confirm"
+        EXPIRED = "expired", "Never confirmed"
         QUARANTINED = "quarantined", "Held: the sender may be forged"
         ACCEPTED = "accepted", "Accepted"
         DECLINED = "declined", "Declined"
@@ -166,6 +174,7 @@ class Submission(BaseModel):
         db_index=True,
         help_text="The Message-ID of the receipt we sent; replies to it thread here.",
     )
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     published_notice_sent_at = models.DateTimeField(null=True, blank=True)
     decline_notice_sent_at = models.DateTimeField(null=True, blank=True)
 

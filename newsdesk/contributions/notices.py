@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from .models import Submission
 
 STATUS_PATH = "/contribute/status/{token}/"
+CONFIRM_PATH = "/contribute/confirm/{token}/"
 
 
 def status_url(submission: Submission) -> str:
@@ -45,11 +46,15 @@ def notice_build(
     context = {
         "submission": submission,
         "status_url": status_url(submission),
+        "confirm_url": settings.NEWSDESK_SITE_URL
+        + CONFIRM_PATH.format(token=submission.status_token),
+        "days": settings.NEWSDESK_CONFIRM_DAYS,
         "site_name": settings.NEWSDESK_SITE_NAME,
         "story_url": _story_url(submission),
     }
     subjects = {
         "receipt": f"Received: {submission.headline}",
+        "confirm": f"Please confirm: {submission.headline}",
         "published": f"Published: {submission.headline}",
         "declined": f"Not accepted: {submission.headline}",
     }

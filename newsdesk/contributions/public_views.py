@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_safe
 
 from newsdesk.stories.selectors import reader_page_context, site_info
 
-from .notices import STATUS_PATH
+from .models import Submission
+from .notices import CONFIRM_PATH, STATUS_PATH
 from .selectors import submission_get_by_token, submission_status
+from .services import submission_confirm
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -39,9 +42,47 @@ def submission_status_page(request: HttpRequest, token: str) -> HttpResponse:
     context.update(
         canonical_url="", submission=submission, status=submission_status(submission)
     )
+    return _private_page("contributions/submission_status.html", context)
+
+
+# The secret token in the address is what a forger would need, not a cookie: a form
+# on this page needs no CSRF cookie, and a reader's browser keeps none.
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def submission_confirm_page(request: HttpRequest, token: str) -> HttpResponse:
+    """Let a new writer confirm that they sent a submission (one click).
+
+    Opening the address only shows the button: mail systems open links to scan
+    them, and that must not confirm anything.
+    """
+    submission = submission_get_by_token(token)
+    if submission is None:
+        raise Http404("No submission at this address")
+    confirmed = submission.state != Submission.State.UNCONFIRMED
+    if request.method == "POST" and not confirmed:
+        if submission.state == Submission.State.UNCONFIRMED:
+            submission_confirm(submission=submission)
+        confirmed = True
+    site = site_info()
+    context = reader_page_context(
+        site=site,
+        path=CONFIRM_PATH.format(token=token),
+        title=f"Confirm your submission — {site.name}",
+        description="",
+    )
+    context.update(
+        canonical_url="",
+        submission=submission,
+        confirmed=confirmed,
+        expired=submission.state == Submission.State.EXPIRED,
+        status_path=STATUS_PATH.format(token=token),
+    )
+    return _private_page("contributions/submission_confirm.html", context)
+
+
+def _private_page(template: str, context: dict[str, object]) -> HttpResponse:
     response = HttpResponse(
-        render_to_string("contributions/submission_status.html", context),
-        content_type="text/html; charset=utf-8",
+        render_to_string(template, context), content_type="text/html; charset=utf-8"
     )
     # One writer's page: kept by no cache, and not sent on as a referrer.
     response["Cache-Control"] = "private, no-store"

@@ -66,6 +66,18 @@ def submission_status(submission: Submission) -> SubmissionStatus:
             "It is on the site.",
             story_url=absolute_url(public_path(story)),
         )
+    if submission.state == Submission.State.UNCONFIRMED:
+        return SubmissionStatus(
+            "Waiting for you to confirm",
+            "Please confirm you sent it, with the link in the email we sent you; "
+            "until then it does not reach our editors.",
+        )
+    if submission.state == Submission.State.EXPIRED:
+        return SubmissionStatus(
+            "Not confirmed",
+            "It was never confirmed, so our editors did not read it. Please send it "
+            "again if you still want us to.",
+        )
     if submission.state == Submission.State.ACCEPTED:
         return SubmissionStatus(
             "In review", "An editor accepted it and is working on it."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import unescape
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -225,8 +225,7 @@ def submission_receive(
                 received_at=received,
                 problems=problems,
                 authentication=authentication.as_json(),
-                # A message that may be forged waits apart, never in the queue.
-                state=Submission.State.QUARANTINED if forged else Submission.State.NEW,
+                state=_arrival_state(forged=bool(forged), sender_email=sender_email),
                 contributor=Contributor.objects.filter(email=sender_email).first()
                 if sender_email
                 else None,
@@ -258,9 +257,13 @@ def submission_receive(
                 )
             )
             if not parsed.automatic:
-                transaction.on_commit(
-                    lambda: _enqueue_notice(submission.pk, NOTICE_RECEIPT)
+                # A new writer is asked to confirm first; the receipt follows.
+                first = (
+                    NOTICE_CONFIRM
+                    if submission.state == Submission.State.UNCONFIRMED
+                    else NOTICE_RECEIPT
                 )
+                transaction.on_commit(lambda: _enqueue_notice(submission.pk, first))
             return submission
     except IntegrityError:
         # Another process stored the same Message-ID between our check and insert.
@@ -274,6 +277,68 @@ def _plain_text(subject: str, html: str) -> str:
 
 
 _TAGS = re.compile(r"<[^>]+>")
+
+
+def _arrival_state(*, forged: bool, sender_email: str) -> str:
+    """Return where a new submission waits: held apart when its sender may be
+    forged, for the writer's confirmation when they are new, else in the queue."""
+    if forged:
+        return Submission.State.QUARANTINED
+    if settings.NEWSDESK_CONFIRM_NEW_WRITERS and not _is_known_writer(sender_email):
+        return Submission.State.UNCONFIRMED
+    return Submission.State.NEW
+
+
+def _is_known_writer(sender_email: str) -> bool:
+    return (
+        bool(sender_email)
+        and Contributor.objects.filter(
+            email=sender_email.lower(), confirmed_at__isnull=False
+        ).exists()
+    )
+
+
+@transaction.atomic
+def submission_confirm(*, submission: Submission) -> list[Submission]:
+    """Confirm a new writer's address (they followed the link we sent it): their
+    waiting submissions go to the queue, and each gets its receipt.
+
+    Returns the submissions released. Confirming twice changes nothing.
+    """
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    if not submission.sender_email:
+        return []
+    contributor = contributor_get_or_create(
+        email=submission.sender_email, name=submission.sender_name
+    )
+    if contributor.confirmed_at is None:
+        contributor.confirmed_at = timezone.now()
+        contributor.save(update_fields=["confirmed_at", "updated_at"])
+    waiting = list(
+        Submission.objects.select_for_update().filter(
+            sender_email__iexact=submission.sender_email,
+            state=Submission.State.UNCONFIRMED,
+        )
+    )
+    for released in waiting:
+        released.state = Submission.State.NEW
+        released.contributor = contributor
+        released.save(update_fields=["state", "contributor", "updated_at"])
+        transaction.on_commit(
+            lambda pk=released.pk: _enqueue_notice(pk, NOTICE_RECEIPT)  # type: ignore[misc]
+        )
+    return waiting
+
+
+def submissions_expire_unconfirmed() -> int:
+    """Give up on submissions whose writer never confirmed; return how many.
+
+    Run by the worker. The message stays stored, as everything sent does.
+    """
+    limit = timezone.now() - timedelta(days=settings.NEWSDESK_CONFIRM_DAYS)
+    return Submission.objects.filter(
+        state=Submission.State.UNCONFIRMED, received_at__lt=limit
+    ).update(state=Submission.State.EXPIRED, updated_at=timezone.now())
 
 
 def _thread_of(parsed: ParsedMessage, sender_email: str) -> Submission | None:
@@ -309,6 +374,7 @@ def _note_from_writer(
 
 
 NOTICE_RECEIPT = "receipt"
+NOTICE_CONFIRM = "confirm"
 NOTICE_PUBLISHED = "published"
 NOTICE_DECLINED = "declined"
 
@@ -336,7 +402,10 @@ def submission_notice_send(*, submission: Submission, kind: str) -> bool:
             receipt_message_id=message.extra_headers["Message-ID"]
         )
         return True
+    if kind == NOTICE_CONFIRM and submission.state != Submission.State.UNCONFIRMED:
+        return False
     sent_field = {
+        NOTICE_CONFIRM: "confirmation_sent_at",
         NOTICE_PUBLISHED: "published_notice_sent_at",
         NOTICE_DECLINED: "decline_notice_sent_at",
     }[kind]
@@ -444,6 +513,9 @@ def submission_accept(
         contributor = contributor_get_or_create(
             email=submission.sender_email, name=submission.sender_name
         )
+        if contributor.confirmed_at is None:  # an editor accepting vouches for them
+            contributor.confirmed_at = timezone.now()
+            contributor.save(update_fields=["confirmed_at", "updated_at"])
         byline = contributor.person
     else:
         contributor = None

@@ -43,6 +43,11 @@ NEWSDESK_SUBMISSIONS_ADDRESS = env_str(
 # The name the agency's front mail server gives itself in Authentication-Results
 # headers (SPF, DKIM, DMARC); empty: no server checks senders, nothing is believed.
 NEWSDESK_TRUSTED_AUTHSERV_ID = env_str("NEWSDESK_TRUSTED_AUTHSERV_ID", "")
+# A writer the agency does not know yet confirms their address with one click before
+# their first submission reaches the editors; unconfirmed ones expire after so many
+# days (the message itself is kept).
+NEWSDESK_CONFIRM_NEW_WRITERS = env_bool("NEWSDESK_CONFIRM_NEW_WRITERS", True)
+NEWSDESK_CONFIRM_DAYS = env_int("NEWSDESK_CONFIRM_DAYS", 7, minimum=1)
 NEWSDESK_SITE_NAME = env_str("NEWSDESK_SITE_NAME", "Newsdesk")
 NEWSDESK_SITE_URL = env_str(
     "NEWSDESK_SITE_URL", f"http://127.0.0.1:{NEWSDESK_HTTP_PORT}"
@@ -164,6 +169,8 @@ NEWSDESK_PERIODIC_JOBS = [
     ("newsdesk.contributions.services.raw_messages_parse_pending", 300.0),
     # Drop stories older than two days from the Google News sitemap on quiet days.
     ("newsdesk.publishing.sitemaps.news_sitemap_refresh", 3600.0),
+    # Give up on submissions whose new writer never confirmed their address.
+    ("newsdesk.contributions.services.submissions_expire_unconfirmed", 3600.0),
     # Keep the query planner's table statistics fresh as the archive grows.
     ("newsdesk.core.database.planner_statistics_refresh", 86400.0),
 ]

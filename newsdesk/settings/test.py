@@ -20,3 +20,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Tests never run collectstatic; look files up per request instead of scanning at start.
 WHITENOISE_AUTOREFRESH = True
+# Most tests follow a submission from a writer the agency knows; the tests of the
+# new-writer confirmation (tests/contributions/test_confirmation.py) turn it on.
+NEWSDESK_CONFIRM_NEW_WRITERS = False
