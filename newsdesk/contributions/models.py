@@ -244,3 +244,68 @@ class SubmissionNote(BaseModel):
 
     def __str__(self) -> str:
         return f"Note on submission {self.submission_id}"
+
+
+class TextFingerprint(models.Model):
+    """The MinHash signature of a submission's or a published story's text, for
+    finding near-duplicates (see ``newsdesk.contributions.similarity``)."""
+
+    submission = models.OneToOneField(
+        Submission,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="fingerprint",
+    )
+    story = models.OneToOneField(
+        StoryPage,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    signature = models.JSONField()
+
+    class Meta:
+        constraints = (
+            models.CheckConstraint(
+                condition=Q(submission__isnull=True) ^ Q(story__isnull=True),
+                name="fingerprint_of_one_text",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"Fingerprint of {self.submission_id or self.story_id}"
+
+
+class FingerprintBand(models.Model):
+    """One band of a fingerprint: texts sharing a band are near-duplicate candidates."""
+
+    fingerprint = models.ForeignKey(
+        TextFingerprint, on_delete=models.CASCADE, related_name="bands"
+    )
+    key = models.CharField(max_length=40, db_index=True)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class SubmissionMatch(models.Model):
+    """A published story or an earlier submission much of a submission's text is in."""
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="matches"
+    )
+    other_submission = models.ForeignKey(
+        Submission, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    story = models.ForeignKey(
+        StoryPage, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    overlap = models.FloatField(help_text="Estimated share of text in common, 0-1.")
+
+    class Meta:
+        ordering = ("-overlap", "pk")
+
+    def __str__(self) -> str:
+        return f"{self.submission_id} ~ {self.other_submission_id or self.story_id}"

@@ -8,14 +8,17 @@ from wagtail.signals import page_published
 
 from newsdesk.stories.models import StoryPage
 
+from .duplicates import story_fingerprint_update
 from .services import submission_story_published
 
 
 def story_published(
     sender: type[StoryPage], instance: StoryPage, **kwargs: Any
 ) -> None:
-    """Tell the writer once a story made from their submission is published."""
+    """Tell the writer once a story made from their submission is published, and
+    fingerprint the story for finding submissions that repeat it."""
     submission_story_published(story=instance)
+    story_fingerprint_update(story=instance)
 
 
 def connect() -> None:

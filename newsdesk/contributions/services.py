@@ -20,6 +20,7 @@ from newsdesk.stories.services import story_create_draft
 
 from .authentication import authentication_failure, authentication_read
 from .documents import DocumentError, document_read, is_document
+from .duplicates import submission_matches_find
 from .errors import RawMessageError, SubmissionStateError
 from .guessing import kind_guess, language_guess
 from .mailstore import attachment_store
@@ -256,6 +257,7 @@ def submission_receive(
                     sender=Submission, submission=submission
                 )
             )
+            submission_matches_find(submission=submission)
             if not parsed.automatic:
                 # A new writer is asked to confirm first; the receipt follows.
                 first = (

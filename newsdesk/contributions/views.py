@@ -88,6 +88,9 @@ class SubmissionDetailView(
             submission=self.submission,
             files=list(self.submission.files.all()),
             notes=list(self.submission.notes.all()),
+            matches=list(
+                self.submission.matches.select_related("other_submission", "story")
+            ),
             form=kwargs.get("form")
             or AcceptSubmissionForm(
                 initial={

@@ -171,6 +171,9 @@ NEWSDESK_PERIODIC_JOBS = [
     ("newsdesk.publishing.sitemaps.news_sitemap_refresh", 3600.0),
     # Give up on submissions whose new writer never confirmed their address.
     ("newsdesk.contributions.services.submissions_expire_unconfirmed", 3600.0),
+    # Fingerprint published stories that have none yet (an imported archive), in
+    # batches, so submissions repeating them are recognised.
+    ("newsdesk.contributions.duplicates.story_fingerprints_backfill", 60.0),
     # Keep the query planner's table statistics fresh as the archive grows.
     ("newsdesk.core.database.planner_statistics_refresh", 86400.0),
 ]
