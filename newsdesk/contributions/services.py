@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html import unescape
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -33,6 +34,7 @@ from .models import (
 )
 from .notices import may_write_to, notice_build
 from .parsing import NO_TEXT, UNREADABLE, ParsedAttachment, ParsedMessage, parse_message
+from .photos import PhotoError, PhotoText, photo_check, photo_texts
 from .signals import submission_received
 
 if TYPE_CHECKING:
@@ -525,6 +527,8 @@ def submission_accept(
             name=submission.sender_name or "Unknown contributor",
             kind=Person.Kind.CONTRIBUTOR,
         )
+    photos = _photos_to_library(submission, by=by)
+    lead = next((photo for photo in photos if photo.caption), None)
     story = story_create_draft(
         section=section,
         headline=submission.headline,
@@ -533,6 +537,12 @@ def submission_accept(
         by=by,
         kind=kind or submission.kind,
         language=language or submission.language,
+        # The writer's caption describes the picture; the editor checks it as alt
+        # text before publishing. A photo without one waits in the library.
+        lead_image=lead.image if lead else None,
+        lead_image_alt=lead.caption if lead else "",
+        lead_image_caption=lead.caption if lead else "",
+        lead_image_credit=lead.credit if lead else "",
         note=f"From submission #{submission.pk}",
     )
     submission.state = Submission.State.ACCEPTED
@@ -551,6 +561,50 @@ def submission_accept(
         ]
     )
     return story
+
+
+@dataclass(frozen=True)
+class _LibraryPhoto:
+    image: Any
+    caption: str
+    credit: str
+
+
+def _photos_to_library(submission: Submission, *, by: User) -> list[_LibraryPhoto]:
+    """Put a submission's photos into the image library, in a collection named after
+    it, titled with their captions; a file that is no usable photo is noted."""
+    from django.core.files.images import ImageFile
+    from wagtail.images import get_image_model
+    from wagtail.models import Collection
+
+    files = list(submission.files.filter(kind=SubmissionFile.Kind.PHOTO))
+    if not files:
+        return []
+    text = _plain_text("", submission.cover_note_html or submission.body_html)
+    texts = photo_texts(text, [stored.name for stored in files])
+    collection = Collection.get_first_root_node().add_child(
+        name=f"Submission {submission.pk}: {submission.headline}"[:255]
+    )
+    found = []
+    problems = list(submission.problems)
+    for stored in files:
+        try:
+            photo = photo_check(stored.name, submission_file_path(stored).read_bytes())
+        except (PhotoError, OSError) as error:
+            problems.append(str(error))
+            continue
+        said = texts.get(stored.name) or PhotoText()
+        credit = said.credit or submission.sender_name
+        image = get_image_model().objects.create(
+            title=(said.caption or photo.filename)[:255],
+            file=ImageFile(io.BytesIO(photo.data), name=photo.filename),
+            collection=collection,
+            uploaded_by_user=by,
+        )
+        found.append(_LibraryPhoto(image=image, caption=said.caption, credit=credit))
+    if problems != submission.problems:
+        Submission.objects.filter(pk=submission.pk).update(problems=problems)
+    return found
 
 
 def raw_messages_parse_pending() -> int:

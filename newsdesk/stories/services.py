@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.text import slugify
@@ -57,9 +57,16 @@ def story_create_draft(
     dateline: str = "",
     kind: str = StoryPage.Kind.NEWS,
     language: str = StoryPage.Language.ENGLISH,
+    lead_image: Any = None,
+    lead_image_alt: str = "",
+    lead_image_caption: str = "",
+    lead_image_credit: str = "",
     note: str = "",
 ) -> StoryPage:
-    """Create a draft story in a section with a first revision and a byline."""
+    """Create a draft story in a section with a first revision and a byline.
+
+    A ``lead_image`` (a Wagtail image) needs its ``lead_image_alt``.
+    """
     headline = " ".join(headline.split())
     if not headline:
         raise StoryValidationError("A story needs a headline.")
@@ -75,6 +82,10 @@ def story_create_draft(
         dateline=dateline,
         kind=kind,
         language=language,
+        lead_image=lead_image,
+        lead_image_alt=lead_image_alt[:300],
+        lead_image_caption=lead_image_caption[:500],
+        lead_image_credit=lead_image_credit[:200],
         live=False,
         owner=by,
     )
