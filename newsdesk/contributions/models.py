@@ -175,6 +175,9 @@ class Submission(BaseModel):
         help_text="The Message-ID of the receipt we sent; replies to it thread here.",
     )
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    digest_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When editors were told of it in a digest."
+    )
     published_notice_sent_at = models.DateTimeField(null=True, blank=True)
     decline_notice_sent_at = models.DateTimeField(null=True, blank=True)
 

@@ -607,6 +607,55 @@ def _photos_to_library(submission: Submission, *, by: User) -> list[_LibraryPhot
     return found
 
 
+def submissions_digest_send() -> int:
+    """Email the editors a list of the submissions that reached the queue since the
+    last digest; return how many were in it. Run by the worker every hour.
+
+    Editors are the active users who may accept submissions and have an address.
+    A submission is in one digest only, so running it twice sends nothing new.
+    """
+    from django.contrib.auth import get_user_model
+    from django.core.mail import EmailMessage
+    from django.template.loader import render_to_string
+
+    with transaction.atomic():
+        waiting = list(
+            Submission.objects.select_for_update()
+            .filter(state=Submission.State.NEW, digest_sent_at__isnull=True)
+            .order_by("received_at", "pk")
+        )
+        if not waiting:
+            return 0
+        editors = [
+            user.email
+            for user in get_user_model()
+            .objects.filter(is_active=True)
+            .exclude(email="")
+            if user.has_perm("contributions.accept_submission")
+        ]
+        Submission.objects.filter(pk__in=[s.pk for s in waiting]).update(
+            digest_sent_at=timezone.now()
+        )
+    if editors:
+        body = render_to_string(
+            "contributions/mail/digest.txt",
+            {
+                "submissions": waiting,
+                "site_name": settings.NEWSDESK_SITE_NAME,
+                "newsroom_url": settings.NEWSDESK_SITE_URL,
+            },
+        )
+        count = len(waiting)
+        EmailMessage(
+            subject=f"{count} new submission{'s' if count != 1 else ''} to read",
+            body=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[settings.DEFAULT_FROM_EMAIL],
+            bcc=editors,
+        ).send()
+    return len(waiting)
+
+
 def raw_messages_parse_pending() -> int:
     """Parse every stored raw message that has no submission yet; return how many."""
     count = 0

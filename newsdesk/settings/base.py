@@ -169,6 +169,8 @@ NEWSDESK_PERIODIC_JOBS = [
     ("newsdesk.contributions.services.raw_messages_parse_pending", 300.0),
     # Drop stories older than two days from the Google News sitemap on quiet days.
     ("newsdesk.publishing.sitemaps.news_sitemap_refresh", 3600.0),
+    # Tell the editors by email what reached the queue in the last hour.
+    ("newsdesk.contributions.services.submissions_digest_send", 3600.0),
     # Give up on submissions whose new writer never confirmed their address.
     ("newsdesk.contributions.services.submissions_expire_unconfirmed", 3600.0),
     # Fingerprint published stories that have none yet (an imported archive), in
