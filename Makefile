@@ -40,8 +40,10 @@ run: setup
 # Debian packages some tests need, each named by what it provides: nginx with the
 # brotli_static module (tests/publishing/test_nginx.py runs deploy/nginx.conf),
 # Chromium, Java and npm (tests/publishing/test_quality.py: axe-core and the Nu HTML
-# Checker). Installs only what is missing, as root or through sudo.
+# Checker), dovecot (tests/contributions/test_mailbox.py: a real IMAP server for the
+# mailbox poller). Installs only what is missing, as root or through sudo.
 SYSTEM_DEPS := /usr/sbin/nginx:nginx \
+	/usr/sbin/dovecot:dovecot-imapd \
 	/usr/lib/nginx/modules/ngx_http_brotli_static_module.so:libnginx-mod-http-brotli-static \
 	/usr/bin/chromium:chromium java:default-jre-headless npm:npm
 

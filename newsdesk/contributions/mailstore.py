@@ -38,8 +38,12 @@ def raw_message_store(
     envelope_from: str = "",
     envelope_to: Sequence[str] = (),
     received_at: datetime | None = None,
+    source_key: str = "",
 ) -> RawMessage:
     """Write a message to the mail folder and record it, both durably, then queue it.
+
+    A ``source_key`` (a mailbox's UIDVALIDITY and UID) names where it was fetched
+    from: a message fetched again is not stored again.
 
     When this returns, the file is fsynced and its row committed, so the sender may
     be told the message arrived. It must not run inside ``transaction.atomic()``: a
@@ -50,6 +54,10 @@ def raw_message_store(
             "raw_message_store() must not run inside transaction.atomic(): the raw "
             "message must be committed before the sender is told it arrived."
         )
+    if source_key:
+        known = RawMessage.objects.filter(source_key=source_key).first()
+        if known is not None:
+            return known
     received = received_at or timezone.now()
     if timezone.is_naive(received):
         raise ValueError("received_at must be timezone-aware")
@@ -67,6 +75,7 @@ def raw_message_store(
                 envelope_from=_clean(envelope_from)[:_ENVELOPE_FROM_MAX],
                 envelope_to="\n".join(_clean(address) for address in envelope_to),
                 message_id=message_id_from_headers(data),
+                source_key=source_key,
             )
     try:
         parse_raw_message.enqueue(raw.pk)

@@ -68,9 +68,22 @@ class RawMessage(BaseModel):
         max_length=20, choices=State.choices, default=State.STORED, db_index=True
     )
     outcome = models.TextField(blank=True, help_text="What happened when it was read.")
+    source_key = models.CharField(
+        max_length=400,
+        blank=True,
+        help_text="Where it was fetched from, e.g. a mailbox, its UIDVALIDITY and "
+        "the message's UID: fetched twice, it is stored once.",
+    )
 
     class Meta:
         ordering = ("-received_at", "-id")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("source_key",),
+                condition=~Q(source_key=""),
+                name="raw_message_fetched_once",
+            ),
+        )
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} message {self.pk} ({self.state})"
@@ -312,3 +325,17 @@ class SubmissionMatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.submission_id} ~ {self.other_submission_id or self.story_id}"
+
+
+class MailboxState(models.Model):
+    """How far the poller has read a mailbox: the UIDs it stored, per UIDVALIDITY."""
+
+    mailbox = models.CharField(
+        max_length=400, unique=True, help_text="user@host:port/folder"
+    )
+    uidvalidity = models.BigIntegerField(default=0)
+    last_uid = models.BigIntegerField(default=0)
+    polled_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.mailbox} up to UID {self.last_uid}"

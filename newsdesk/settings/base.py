@@ -43,6 +43,9 @@ NEWSDESK_SUBMISSIONS_ADDRESS = env_str(
 # The name the agency's front mail server gives itself in Authentication-Results
 # headers (SPF, DKIM, DMARC); empty: no server checks senders, nothing is believed.
 NEWSDESK_TRUSTED_AUTHSERV_ID = env_str("NEWSDESK_TRUSTED_AUTHSERV_ID", "")
+# A hosted mailbox contributors write to, read every minute by the worker:
+# imaps://user:password@host/INBOX (empty: no mailbox, only the mail receiver).
+NEWSDESK_INGEST_MAILBOX_URL = env_str("NEWSDESK_INGEST_MAILBOX_URL", "")
 # A writer the agency does not know yet confirms their address with one click before
 # their first submission reaches the editors; unconfirmed ones expire after so many
 # days (the message itself is kept).
@@ -169,6 +172,8 @@ NEWSDESK_PERIODIC_JOBS = [
     ("newsdesk.contributions.services.raw_messages_parse_pending", 300.0),
     # Drop stories older than two days from the Google News sitemap on quiet days.
     ("newsdesk.publishing.sitemaps.news_sitemap_refresh", 3600.0),
+    # Fetch new mail from the hosted mailbox, if one is configured.
+    ("newsdesk.contributions.mailbox.mailbox_poll_configured", 60.0),
     # Tell the editors by email what reached the queue in the last hour.
     ("newsdesk.contributions.services.submissions_digest_send", 3600.0),
     # Give up on submissions whose new writer never confirmed their address.
