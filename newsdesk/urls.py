@@ -7,6 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from newsdesk.contributions.public_views import (
+    contribution_send_page,
     submission_confirm_page,
     submission_status_page,
 )
@@ -22,6 +23,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         submission_status_page,
         name="submission_status",
     ),
+    path("contribute/send/", contribution_send_page, name="contribution_send"),
     path(
         "contribute/confirm/<str:token>/",
         submission_confirm_page,

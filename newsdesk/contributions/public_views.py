@@ -7,6 +7,7 @@ was ever right.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.views.decorators.csrf import csrf_exempt
@@ -18,6 +19,7 @@ from .models import Submission
 from .notices import CONFIRM_PATH, STATUS_PATH
 from .selectors import submission_get_by_token, submission_status
 from .services import submission_confirm
+from .web_form import ContributionForm, contribution_store, rate_limited
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -90,4 +92,58 @@ def _private_page(template: str, context: dict[str, object]) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Referrer-Policy"] = "no-referrer"
     response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+SEND_PATH = "/contribute/send/"
+
+
+# The contribute page is a static file: its form carries no CSRF token, and none is
+# needed (a post only ever adds a submission anyone could send by mail).
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def contribution_send_page(request: HttpRequest) -> HttpResponse:
+    """Take a story from the contribute page's form; thank the writer or say what
+    to fix, keeping what they typed."""
+    form = ContributionForm(
+        request.POST or None,
+        request.FILES or None,
+        uploads=request.FILES.getlist("attachments")
+        if request.method == "POST"
+        else [],
+    )
+    sent = False
+    refused = ""
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        if form.is_bot:
+            sent = True  # thanked, and dropped
+        else:
+            refused = rate_limited(
+                address=request.META.get("REMOTE_ADDR", ""),
+                email=form.cleaned_data["email"],
+            )
+            if refused:
+                status = 429
+            else:
+                contribution_store(form)
+                sent = True
+    elif request.method == "POST":
+        status = 400
+    site = site_info()
+    context = reader_page_context(
+        site=site,
+        path=SEND_PATH,
+        title=f"Send us your story — {site.name}",
+        description="",
+    )
+    context.update(
+        canonical_url="",
+        form=form,
+        sent=sent,
+        refused=refused,
+        submissions_address=settings.NEWSDESK_SUBMISSIONS_ADDRESS,
+    )
+    response = _private_page("contributions/contribution_send.html", context)
+    response.status_code = status
     return response
