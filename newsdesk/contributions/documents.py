@@ -95,7 +95,9 @@ def _open_archive(filename: str, data: bytes) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+    # A damaged archive raises many kinds of error (an unknown zip version is a
+    # NotImplementedError); any of them means the same to the writer.
+    except Exception as exc:
         raise DocumentError(
             f"“{filename}” is damaged and could not be opened."
         ) from exc
@@ -197,6 +199,10 @@ def _read_odt(filename: str, data: bytes) -> tuple[str, list[str]]:
         content = archive.read("content.xml")
     except KeyError as exc:
         raise DocumentError(f"“{filename}” is not an OpenDocument text.") from exc
+    except Exception as exc:  # damaged past what the size check met
+        raise DocumentError(
+            f"“{filename}” is damaged and could not be opened."
+        ) from exc
     try:
         root = SafeXML.fromstring(content, forbid_dtd=True)
     except (DefusedXmlException, SafeXML.ParseError) as exc:

@@ -227,3 +227,13 @@ def test_random_bytes_are_read_or_refused_never_a_crash(
 ) -> None:
     with contextlib.suppress(DocumentError):
         document_read(f"story{suffix}", data)
+
+
+def test_an_archive_of_an_unknown_zip_version_is_refused_not_a_crash() -> None:
+    # Found by the fuzz test above: a flipped byte made the zip version 6.4.
+    data = bytearray(_SAMPLES[".odt"])
+    data[2812 % len(data)] = 64
+    data = data[:579]
+
+    with pytest.raises(DocumentError):
+        document_read("story.odt", bytes(data))
