@@ -26,7 +26,6 @@ import defusedxml.ElementTree as SafeXML
 from defusedxml import DefusedXmlException
 from markdown_it import MarkdownIt
 from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 from striprtf.striprtf import rtf_to_text
 
 from .sanitise import sanitise_html, text_to_html
@@ -320,14 +319,9 @@ def _read_pdf(filename: str, data: bytes) -> tuple[str, list[str]]:
                 break
     except DocumentError:
         raise
-    except (
-        PyPdfError,
-        ValueError,
-        KeyError,
-        TypeError,
-        OSError,
-        RecursionError,
-    ) as exc:
+    # pypdf meets damaged files with many kinds of error (its own, and IndexError,
+    # struct and zlib errors from deep inside); each means the file cannot be read.
+    except Exception as exc:
         raise DocumentError(f"“{filename}” could not be read as a PDF.") from exc
     problems = []
     if count > MAX_PDF_PAGES:
