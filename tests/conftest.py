@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 from pytest_django.fixtures import Settings as SettingsWrapper
 
@@ -104,3 +106,31 @@ def unpublish(django_capture_on_commit_callbacks: Any) -> Unpublish:
             story.unpublish()
 
     return take_down
+
+
+# The moment publish_at counts from.
+PUBLISHED_FROM = datetime(2026, 3, 14, 8, 0, tzinfo=UTC)
+PublishAt = Callable[..., StoryPage]
+
+
+@pytest.fixture
+def publish_at(
+    story_factory: Callable[..., StoryPage], django_capture_on_commit_callbacks: Any
+) -> PublishAt:
+    """Publish a story with tags through Wagtail ``minutes`` after PUBLISHED_FROM,
+    and run the publisher."""
+
+    def make(*, minutes: float, tags: Sequence[str] = (), **kwargs: Any) -> StoryPage:
+        story = story_factory(live=False, **kwargs)
+        story.tags.add(*tags)
+        with (
+            time_machine.travel(
+                PUBLISHED_FROM + timedelta(minutes=minutes), tick=False
+            ),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            story.save_revision().publish()
+        story.refresh_from_db()
+        return story
+
+    return make

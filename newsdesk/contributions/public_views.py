@@ -34,16 +34,8 @@ def submission_status_page(request: HttpRequest, token: str) -> HttpResponse:
     submission = submission_get_by_token(token)
     if submission is None:
         raise Http404("No submission at this address")
-    site = site_info()
-    context = reader_page_context(
-        site=site,
-        path=STATUS_PATH.format(token=token),
-        title=f"Your submission — {site.name}",
-        description="",
-    )
-    context.update(
-        canonical_url="", submission=submission, status=submission_status(submission)
-    )
+    context = _context(path=STATUS_PATH.format(token=token), title="Your submission")
+    context.update(submission=submission, status=submission_status(submission))
     return _private_page("contributions/submission_status.html", context)
 
 
@@ -65,21 +57,26 @@ def submission_confirm_page(request: HttpRequest, token: str) -> HttpResponse:
         if submission.state == Submission.State.UNCONFIRMED:
             submission_confirm(submission=submission)
         confirmed = True
-    site = site_info()
-    context = reader_page_context(
-        site=site,
-        path=CONFIRM_PATH.format(token=token),
-        title=f"Confirm your submission — {site.name}",
-        description="",
+    context = _context(
+        path=CONFIRM_PATH.format(token=token), title="Confirm your submission"
     )
     context.update(
-        canonical_url="",
         submission=submission,
         confirmed=confirmed,
         expired=submission.state == Submission.State.EXPIRED,
         status_path=STATUS_PATH.format(token=token),
     )
     return _private_page("contributions/submission_confirm.html", context)
+
+
+def _context(*, path: str, title: str) -> dict[str, object]:
+    """Return a private reader page's context: the site's, not to be indexed."""
+    site = site_info()
+    context = reader_page_context(
+        site=site, path=path, title=f"{title} — {site.name}", description=""
+    )
+    context["canonical_url"] = ""
+    return context
 
 
 def _private_page(template: str, context: dict[str, object]) -> HttpResponse:
@@ -130,15 +127,8 @@ def contribution_send_page(request: HttpRequest) -> HttpResponse:
                 sent = True
     elif request.method == "POST":
         status = 400
-    site = site_info()
-    context = reader_page_context(
-        site=site,
-        path=SEND_PATH,
-        title=f"Send us your story — {site.name}",
-        description="",
-    )
+    context = _context(path=SEND_PATH, title="Send us your story")
     context.update(
-        canonical_url="",
         form=form,
         sent=sent,
         refused=refused,

@@ -6,50 +6,24 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import time_machine
 from django.conf import settings
 from django.test import Client
 from wagtail.contrib.redirects.models import Redirect
 
 from newsdesk.publishing.services import site_rebuild
 from newsdesk.stories.models import HomePage, SectionPage, StoryListing, StoryPage
+from tests.conftest import PublishAt
 from tests.stories.factories import make_section
 
 from .conftest import age_all_files, output_files, read, unchanged_since
-
-T0 = datetime(2026, 3, 14, 8, 0, tzinfo=UTC)
-
-PublishAt = Callable[..., StoryPage]
 
 
 @pytest.fixture
 def business(home: HomePage) -> SectionPage:
     return make_section(home, title="Business", slug="business")
-
-
-@pytest.fixture
-def publish_at(
-    story_factory: Callable[..., StoryPage], django_capture_on_commit_callbacks: Any
-) -> PublishAt:
-    """Publish a story with tags through Wagtail at T0 + minutes; run the publisher."""
-
-    def make(*, minutes: float, tags: Sequence[str] = (), **kwargs: Any) -> StoryPage:
-        story = story_factory(live=False, **kwargs)
-        story.tags.add(*tags)
-        with (
-            time_machine.travel(T0 + timedelta(minutes=minutes), tick=False),
-            django_capture_on_commit_callbacks(execute=True),
-        ):
-            story.save_revision().publish()
-        story.refresh_from_db()
-        return story
-
-    return make
 
 
 def _move(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,12 +19,11 @@ from newsdesk.stories.selectors import (
     story_list_related,
     story_related_map,
 )
+from tests.conftest import PublishAt
 from tests.publishing.conftest import output_files, read
 from tests.stories.factories import make_section, make_story
 
 T0 = datetime(2026, 3, 14, 8, 0, tzinfo=UTC)
-
-PublishAt = Callable[..., StoryPage]
 
 
 def _at(minutes: float) -> datetime:
@@ -163,26 +162,6 @@ def _read_next(reader_file: str) -> list[str]:
     if match is None:
         return []
     return re.findall(r'<h3><a href="[^"]+">([^<]+)</a></h3>', match.group(0))
-
-
-@pytest.fixture
-def publish_at(
-    story_factory: Callable[..., StoryPage], django_capture_on_commit_callbacks: Any
-) -> PublishAt:
-    """Publish a story with tags through Wagtail at a moment, and run the publisher."""
-
-    def make(*, minutes: float, tags: Sequence[str] = (), **kwargs: Any) -> StoryPage:
-        story = story_factory(live=False, **kwargs)
-        story.tags.add(*tags)
-        with (
-            time_machine.travel(_at(minutes), tick=False),
-            django_capture_on_commit_callbacks(execute=True),
-        ):
-            story.save_revision().publish()
-        story.refresh_from_db()
-        return story
-
-    return make
 
 
 def test_a_rebuilt_story_page_reads_next_what_its_publish_wrote(
