@@ -58,6 +58,14 @@ class Person(BaseModel, index.Indexed):  # type: ignore[django-manager-missing]
         max_length=20, choices=Kind.choices, default=Kind.CONTRIBUTOR
     )
     bio = models.TextField(blank=True)
+    photo = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="A portrait for their author page.",
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -72,6 +80,7 @@ class Person(BaseModel, index.Indexed):  # type: ignore[django-manager-missing]
         FieldPanel("slug"),
         FieldPanel("kind"),
         FieldPanel("bio"),
+        FieldPanel("photo"),
         FieldPanel("user"),
     ]
     search_fields: ClassVar[list[Any]] = [

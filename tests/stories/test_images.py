@@ -487,3 +487,20 @@ def test_only_renditions_under_the_media_images_folder_are_ever_shown(
         "flood.max-165x165.jpg",  # a newsroom thumbnail, not a reader rendition
     ):
         assert client.get(f"/images/{name}").status_code == 404, name
+
+
+def test_an_author_page_shows_the_person_s_portrait(
+    publish: Publish, photo: Any
+) -> None:
+    person = make_person(name="Farida Noori", photo=photo, bio="Reports from Herat.")
+    publish(slug="floods", authors=[person])
+
+    page = read("authors/farida-noori/index.html")
+
+    portrait = lxml.html.fromstring(page).xpath('//div[@class="portrait"]/picture')
+    assert len(portrait) == 1
+    assert _img(portrait[0]).get("alt") == "Farida Noori"
+    assert all(_output(url).is_file() for url in _picture_urls(portrait[0]))
+    site_rebuild(workers=1)
+    rebuilt = read("authors/farida-noori/index.html")
+    assert 'class="portrait"' in rebuilt

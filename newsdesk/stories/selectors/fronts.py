@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils.text import Truncator
 from taggit.models import Tag
 
+from ..images import picture_for
 from ..models import (
     HomePage,
     InfoPage,
@@ -287,6 +288,10 @@ def section_archive_context(
     )
 
 
+# A portrait beside the name: a fifth of a phone's width, a fixed size beyond.
+PORTRAIT_SIZES = "(min-width: 46rem) 8rem, 25vw"
+
+
 def _author_base(
     person: Person, *, site: SiteInfo, path: str, title: str
 ) -> dict[str, Any]:
@@ -299,6 +304,11 @@ def _author_base(
         or f"Stories by {person.name} on {site.name}.",
     )
     context["person"] = person
+    context["portrait"] = (
+        picture_for(person.photo, alt=f"{person.name}", sizes=PORTRAIT_SIZES)
+        if person.photo_id is not None
+        else None
+    )
     return context
 
 
