@@ -27,7 +27,7 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_
 
 from newsdesk.accounts.models import User
 from newsdesk.publishing.services import site_rebuild
-from newsdesk.stories.models import SectionPage, StoryPage
+from newsdesk.stories.models import Person, SectionPage, StoryPage
 from tests.publishing.conftest import Publish, output_files, read
 from tests.stories.factories import make_person, make_story
 
@@ -504,3 +504,44 @@ def test_an_author_page_shows_the_person_s_portrait(
     site_rebuild(workers=1)
     rebuilt = read("authors/farida-noori/index.html")
     assert 'class="portrait"' in rebuilt
+
+
+def test_an_editor_edits_a_person_s_bio_and_portrait_in_the_newsroom(
+    editor: User, photo: Any
+) -> None:
+    person = Person.objects.create(name="Farida Noori")
+    client = Client()
+    client.force_login(editor)
+
+    listing = client.get(reverse("wagtailsnippets_stories_person:list"))
+    assert listing.status_code == 200
+    assert "Farida Noori" in listing.content.decode()
+
+    response = client.post(
+        reverse("wagtailsnippets_stories_person:edit", args=[person.pk]),
+        {
+            "name": "Farida Noori",
+            "slug": "farida-noori",
+            "kind": Person.Kind.CONTRIBUTOR,
+            "bio": "Reports from Herat.",
+            "photo": photo.pk,
+            "user": "",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    person.refresh_from_db()
+    assert person.bio == "Reports from Herat."
+    assert person.photo == photo
+
+
+def test_a_user_without_a_newsroom_role_cannot_edit_people(outsider: User) -> None:
+    person = Person.objects.create(name="Farida Noori")
+    client = Client()
+    client.force_login(outsider)
+
+    response = client.get(
+        reverse("wagtailsnippets_stories_person:edit", args=[person.pk])
+    )
+
+    assert response.status_code in {302, 403}
