@@ -18,6 +18,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import escape
 from pathlib import PurePosixPath
 from typing import Any
 from xml.etree.ElementTree import Element
@@ -28,7 +29,7 @@ from markdown_it import MarkdownIt
 from pypdf import PdfReader
 from striprtf.striprtf import rtf_to_text
 
-from .sanitise import sanitise_html, text_to_html
+from .sanitise import html_to_plain_text, sanitise_html, text_to_html
 
 # Limits. A story is text: tens of kilobytes; these leave room for pictures inside
 # a Word file, and stop a small upload from growing into gigabytes.
@@ -76,7 +77,7 @@ def document_read(filename: str, data: bytes) -> Document:
         )
     html, problems = reader(filename, data)
     html = sanitise_html(html)
-    text = _text_of(html)
+    text = html_to_plain_text(html)
     if not text.strip():
         raise DocumentError(f"“{filename}” has no text we could read.")
     return Document(html=html, text=text, problems=tuple(problems))
@@ -266,7 +267,7 @@ class _OdtWriter:
                 self._blocks(child)
 
     def _inline(self, element: Element) -> str:
-        parts = [_escape(element.text or "")]
+        parts = [escape(element.text or "", quote=False)]
         for child in element:
             tag = child.tag
             if tag == _t("span"):
@@ -278,7 +279,7 @@ class _OdtWriter:
                     inner = f"<em>{inner}</em>"
                 parts.append(inner)
             elif tag == _t("a"):
-                href = _escape(child.get(f"{{{_XLINK}}}href", ""), quote=True)
+                href = escape(child.get(f"{{{_XLINK}}}href", ""))
                 parts.append(f'<a href="{href}">{self._inline(child)}</a>')
             elif tag == _t("s"):
                 parts.append(" " * min(int(child.get(_t("c"), "1") or 1), 8))
@@ -293,7 +294,7 @@ class _OdtWriter:
                 )
                 self.notes.append(note)
                 parts.append(f"[{len(self.notes)}]")
-            parts.append(_escape(child.tail or ""))
+            parts.append(escape(child.tail or "", quote=False))
         return "".join(parts)
 
 
@@ -364,31 +365,30 @@ def _read_rtf(filename: str, data: bytes) -> tuple[str, list[str]]:
         raise DocumentError(f"“{filename}” is not an RTF document.")
     try:
         # striprtf ships no type hints.
-        text = str(rtf_to_text(_decode(data, filename), errors="replace"))  # type: ignore[no-untyped-call]
+        text = str(rtf_to_text(_decode(data), errors="replace"))  # type: ignore[no-untyped-call]
     except Exception as exc:  # striprtf's own faults on damaged input
         raise DocumentError(f"“{filename}” could not be read as RTF.") from exc
     return text_to_html(text[:MAX_TEXT_CHARS]), []
 
 
 def _read_text(filename: str, data: bytes) -> tuple[str, list[str]]:
-    return text_to_html(_decode(data, filename)[:MAX_TEXT_CHARS]), []
+    return text_to_html(_decode(data)[:MAX_TEXT_CHARS]), []
 
 
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False})
 
 
 def _read_markdown(filename: str, data: bytes) -> tuple[str, list[str]]:
-    text = _decode(data, filename)[:MAX_TEXT_CHARS]
+    text = _decode(data)[:MAX_TEXT_CHARS]
     try:
         return str(_MARKDOWN.render(text)), []
     except RecursionError as exc:
         raise DocumentError(f"“{filename}” is nested too deeply to read.") from exc
 
 
-def _decode(data: bytes, filename: str) -> str:
+def _decode(data: bytes) -> str:
     """Decode a text file: UTF-8 (with or without a mark), UTF-16 with its mark, or
     the Windows code pages writers in Kabul and elsewhere still save in."""
-    del filename
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16", errors="replace")
     try:
@@ -401,21 +401,6 @@ def _decode(data: bytes, filename: str) -> str:
     letters = sum(1 for byte in data if byte > 127 or chr(byte).isalpha())
     encoding = "cp1256" if letters and high / letters > 0.3 else "cp1252"
     return data.decode(encoding, errors="replace")
-
-
-def _escape(text: str, *, quote: bool = False) -> str:
-    from html import escape
-
-    return escape(text, quote=quote)
-
-
-_TAGS = re.compile(r"<[^>]+>")
-
-
-def _text_of(html: str) -> str:
-    from html import unescape
-
-    return unescape(_TAGS.sub(" ", html))
 
 
 _READERS: dict[str, Callable[[str, bytes], tuple[str, list[str]]]] = {

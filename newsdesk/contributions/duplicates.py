@@ -7,14 +7,12 @@ fingerprints the archive's stories that have none yet, a batch at a time).
 
 from __future__ import annotations
 
-import re
-from html import unescape
-
 from django.db import transaction
 
 from newsdesk.stories.models import StoryPage
 
 from .models import FingerprintBand, Submission, SubmissionMatch, TextFingerprint
+from .sanitise import html_to_plain_text
 from .similarity import band_keys, estimated_overlap, signature
 
 # Share of five-word runs in common from which a text is shown as a near-duplicate:
@@ -23,11 +21,10 @@ from .similarity import band_keys, estimated_overlap, signature
 MATCH_THRESHOLD = 0.3
 MATCHES_SHOWN = 5
 BACKFILL_BATCH = 500
-_TAGS = re.compile(r"<[^>]+>")
 
 
 def _text(html: str, headline: str = "") -> str:
-    return headline + "\n" + unescape(_TAGS.sub(" ", html))
+    return headline + "\n" + html_to_plain_text(html)
 
 
 def _fingerprint(

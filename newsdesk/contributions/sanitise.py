@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from html import escape
+from html import escape, unescape
 
 import nh3
 
@@ -284,3 +284,12 @@ def text_to_html(text: str) -> str:
 def _escape(text: str) -> str:
     # The same escaping nh3 writes, so sanitising the result changes nothing.
     return escape(text, quote=False).replace("\xa0", "&nbsp;")
+
+
+_ANY_TAG = re.compile(r"<[^>]+>")
+
+
+def html_to_plain_text(html: str) -> str:
+    """Return the words of sanitised HTML, each element's text on a line of its own
+    (for guessing, fingerprinting and reading captions, not for showing)."""
+    return unescape(_ANY_TAG.sub("\n", html))

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import io
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from html import unescape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +33,7 @@ from .models import (
 from .notices import may_write_to, notice_build
 from .parsing import NO_TEXT, UNREADABLE, ParsedAttachment, ParsedMessage, parse_message
 from .photos import PhotoError, PhotoText, photo_check, photo_texts
+from .sanitise import html_to_plain_text
 from .signals import submission_received
 
 if TYPE_CHECKING:
@@ -221,9 +220,11 @@ def submission_receive(
                 headline=_headline_for(parsed),
                 body_html=story.html,
                 cover_note_html=story.cover_note_html,
-                language=language_guess(_plain_text(parsed.subject, story.html)),
+                language=language_guess(
+                    parsed.subject + "\n" + html_to_plain_text(story.html)
+                ),
                 kind=kind_guess(
-                    subject=parsed.subject, text=_plain_text("", story.html)
+                    subject=parsed.subject, text=html_to_plain_text(story.html)
                 ),
                 received_at=received,
                 problems=problems,
@@ -274,13 +275,6 @@ def submission_receive(
         existing = Submission.objects.get(message_id=parsed.message_id)
         _mark_duplicate(raw, existing)
         return existing
-
-
-def _plain_text(subject: str, html: str) -> str:
-    return subject + "\n" + unescape(_TAGS.sub("\n", html))
-
-
-_TAGS = re.compile(r"<[^>]+>")
 
 
 def _arrival_state(*, forged: bool, sender_email: str) -> str:
@@ -580,7 +574,7 @@ def _photos_to_library(submission: Submission, *, by: User) -> list[_LibraryPhot
     files = list(submission.files.filter(kind=SubmissionFile.Kind.PHOTO))
     if not files:
         return []
-    text = _plain_text("", submission.cover_note_html or submission.body_html)
+    text = html_to_plain_text(submission.cover_note_html or submission.body_html)
     texts = photo_texts(text, [stored.name for stored in files])
     collection = Collection.get_first_root_node().add_child(
         name=f"Submission {submission.pk}: {submission.headline}"[:255]

@@ -223,7 +223,7 @@ def test_moving_a_section_rebuilds_the_site_at_its_new_address(
     section: SectionPage,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    # given: a World story, and World moved under another section's parent
+    # given: a World story
     publish_at(minutes=1, title="Council meets", slug="council")
     latest = section.get_latest_revision_as_object()
     latest.slug = "world-news"
