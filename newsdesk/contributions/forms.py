@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.images import get_image_model
+from wagtail.images.widgets import AdminImageChooser
 
 from newsdesk.stories.models import SectionPage, StoryPage
+
+from .models import Contributor
+from .profiles import contributor_profile_update
 
 
 class AcceptSubmissionForm(forms.Form):
@@ -38,3 +46,40 @@ class DeclineSubmissionForm(forms.Form):
         label="Note to the writer",
         help_text="Sent to the writer with the news that it was not accepted.",
     )
+
+
+class ContributorForm(WagtailAdminModelForm):
+    """A contributor's profile, with their byline's public bio and photo beside the
+    private details: one page for everything an editor keeps about a writer."""
+
+    bio = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="Public: shown on their author page.",
+    )
+    photo = forms.ModelChoiceField(
+        queryset=get_image_model().objects.all(),
+        widget=AdminImageChooser,
+        required=False,
+        help_text="Public: a portrait for their author page.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        person = self.instance.person if self.instance.person_id else None
+        if person is not None:
+            self.initial.setdefault("bio", person.bio)
+            self.initial.setdefault("photo", person.photo_id)
+
+    def clean_email(self) -> str:
+        return str(self.cleaned_data["email"]).strip().lower()
+
+    def save(self, commit: bool = True) -> Contributor:
+        contributor: Contributor = super().save(commit=False)
+        if commit:
+            contributor_profile_update(
+                contributor=contributor,
+                bio=self.cleaned_data.get("bio", ""),
+                photo=self.cleaned_data.get("photo"),
+            )
+        return contributor

@@ -19,9 +19,38 @@ class Contributor(BaseModel):
     email = models.EmailField(
         max_length=320, unique=True, help_text="Stored lower-case."
     )
-    name = models.CharField(max_length=200, blank=True)
+    name = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Their own name. Never shown on the site when they write under a "
+        "pen name.",
+    )
+    pen_name = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The name their bylines carry instead of their own, if they want one.",
+    )
     person = models.OneToOneField(
-        "stories.Person", on_delete=models.PROTECT, related_name="contributor"
+        "stories.Person",
+        on_delete=models.PROTECT,
+        related_name="contributor",
+        help_text="Their public byline: the name, bio and photo readers see.",
+    )
+    phone = models.CharField(
+        max_length=50, blank=True, help_text="Private: seen by editors only."
+    )
+    contact_notes = models.TextField(
+        blank=True,
+        help_text="Private: other ways to reach them (a messenger, a postal address) "
+        "and when not to.",
+    )
+    terms_agreed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When they agreed to the contributor terms."
+    )
+    terms_version = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="Which version of the contributor terms they agreed to.",
     )
     confirmed_at = models.DateTimeField(
         null=True,
@@ -34,7 +63,12 @@ class Contributor(BaseModel):
         ordering = ("name", "email")
 
     def __str__(self) -> str:
-        return self.name or self.email
+        return self.name or self.pen_name or self.email
+
+    @property
+    def byline_name(self) -> str:
+        """The name their stories are signed with: the pen name if they have one."""
+        return self.pen_name or self.name or self.email.split("@", 1)[0]
 
 
 class RawMessage(BaseModel):

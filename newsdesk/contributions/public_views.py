@@ -11,13 +11,14 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods
 
 from newsdesk.stories.selectors import reader_page_context, site_info
 
 from .models import Submission
 from .notices import CONFIRM_PATH, STATUS_PATH
-from .selectors import submission_get_by_token, submission_status
+from .profiles import contributor_terms_agreed, submission_writer_agrees_to_terms
+from .selectors import contributor_of, submission_get_by_token, submission_status
 from .services import submission_confirm
 from .web_form import ContributionForm, contribution_store, rate_limited
 
@@ -28,14 +29,32 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-@require_safe
+# Like the confirmation page below, the secret address is what protects the form.
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
 def submission_status_page(request: HttpRequest, token: str) -> HttpResponse:
-    """Show a writer what became of their submission, at its private address."""
+    """Show a writer what became of their submission, at its private address, and
+    let them agree to the contributor terms if they have not (or they changed)."""
     submission = submission_get_by_token(token)
     if submission is None:
         raise Http404("No submission at this address")
+    if request.method == "POST" and request.POST.get("agree"):
+        submission_writer_agrees_to_terms(submission=submission)
     context = _context(path=STATUS_PATH.format(token=token), title="Your submission")
-    context.update(submission=submission, status=submission_status(submission))
+    writer = contributor_of(submission)
+    context.update(
+        submission=submission,
+        status=submission_status(submission),
+        ask_terms=submission.state
+        in (
+            Submission.State.NEW,
+            Submission.State.ACCEPTED,
+            Submission.State.DECLINED,
+        )
+        and bool(submission.sender_email)
+        and not contributor_terms_agreed(writer),
+        terms_url=settings.NEWSDESK_CONTRIBUTOR_TERMS_URL,
+    )
     return _private_page("contributions/submission_status.html", context)
 
 
@@ -65,6 +84,7 @@ def submission_confirm_page(request: HttpRequest, token: str) -> HttpResponse:
         confirmed=confirmed,
         expired=submission.state == Submission.State.EXPIRED,
         status_path=STATUS_PATH.format(token=token),
+        terms_url=settings.NEWSDESK_CONTRIBUTOR_TERMS_URL,
     )
     return _private_page("contributions/submission_confirm.html", context)
 

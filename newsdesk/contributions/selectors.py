@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from newsdesk.stories.selectors import absolute_url, public_path
 
-from .models import Submission
+from .models import Contributor, Submission
 
 
 def submission_list(
@@ -36,6 +36,15 @@ def submission_get_by_token(token: str) -> Submission | None:
         Submission.objects.select_related("story").filter(status_token=token).first()
     )
     return submission
+
+
+def contributor_of(submission: Submission) -> Contributor | None:
+    """Return the profile of whoever sent a submission, if the agency has one."""
+    if submission.contributor_id is not None:
+        return submission.contributor
+    if not submission.sender_email:
+        return None
+    return Contributor.objects.filter(email=submission.sender_email.lower()).first()
 
 
 @dataclass(frozen=True)

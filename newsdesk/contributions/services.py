@@ -33,6 +33,7 @@ from .models import (
 from .notices import may_write_to, notice_build
 from .parsing import NO_TEXT, UNREADABLE, ParsedAttachment, ParsedMessage, parse_message
 from .photos import PhotoError, PhotoText, photo_check, photo_texts
+from .profiles import contributor_agree_to_terms, contributor_get_or_create
 from .sanitise import html_to_plain_text
 from .signals import submission_received
 
@@ -299,7 +300,8 @@ def _is_known_writer(sender_email: str) -> bool:
 @transaction.atomic
 def submission_confirm(*, submission: Submission) -> list[Submission]:
     """Confirm a new writer's address (they followed the link we sent it): their
-    waiting submissions go to the queue, and each gets its receipt.
+    waiting submissions go to the queue, and each gets its receipt. Confirming
+    agrees to the contributor terms (the page says so).
 
     Returns the submissions released. Confirming twice changes nothing.
     """
@@ -312,6 +314,8 @@ def submission_confirm(*, submission: Submission) -> list[Submission]:
     if contributor.confirmed_at is None:
         contributor.confirmed_at = timezone.now()
         contributor.save(update_fields=["confirmed_at", "updated_at"])
+    # The confirmation page says that confirming agrees to the contributor terms.
+    contributor_agree_to_terms(contributor=contributor)
     waiting = list(
         Submission.objects.select_for_update().filter(
             sender_email__iexact=submission.sender_email,
@@ -468,22 +472,6 @@ def _mark_duplicate(raw: RawMessage | None, existing: Submission) -> None:
             state=RawMessage.State.DUPLICATE,
             outcome=f"Same Message-ID as submission #{existing.pk}",
         )
-
-
-def contributor_get_or_create(*, email: str, name: str) -> Contributor:
-    """Return the contributor who writes from this address, creating their profile once."""
-    email = email.strip().lower()
-    contributor = (
-        Contributor.objects.select_related("person").filter(email=email).first()
-    )
-    if contributor is not None:
-        if name and not contributor.name:
-            contributor.name = name
-            contributor.save(update_fields=["name", "updated_at"])
-        return contributor
-    display = name or email.split("@", 1)[0]
-    person = Person.objects.create(name=display, kind=Person.Kind.CONTRIBUTOR)
-    return Contributor.objects.create(email=email, name=name, person=person)
 
 
 @transaction.atomic

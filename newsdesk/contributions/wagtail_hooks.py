@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 from django.http import HttpRequest
 from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.widgets.button import Button
 from wagtail.models import Page
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
 
 from newsdesk.accounts.models import User
 
 from . import urls
-from .models import Submission
+from .forms import ContributorForm
+from .models import Contributor, Submission
 from .selectors import submission_count_new
 
 
@@ -58,3 +62,50 @@ def submission_links(
             icon_name="mail",
             priority=80,
         )
+
+
+class ContributorViewSet(SnippetViewSet):
+    """Contributors: the outside writers, their bylines and how to reach them."""
+
+    model = Contributor
+    icon = "group"
+    menu_label = "Contributors"
+    menu_order = 155
+    add_to_admin_menu = True
+    list_display: ClassVar[list[str]] = [
+        "name",
+        "pen_name",
+        "email",
+        "confirmed_at",
+        "terms_agreed_at",
+    ]
+    search_fields: ClassVar[list[str]] = ["name", "pen_name", "email"]
+    edit_handler = ObjectList(
+        [
+            MultiFieldPanel(
+                [FieldPanel("pen_name"), FieldPanel("bio"), FieldPanel("photo")],
+                heading="Byline (public)",
+            ),
+            MultiFieldPanel(
+                [
+                    FieldPanel("name"),
+                    FieldPanel("email"),
+                    FieldPanel("phone"),
+                    FieldPanel("contact_notes"),
+                ],
+                heading="Private: editors only",
+            ),
+            MultiFieldPanel(
+                [
+                    FieldPanel("confirmed_at", read_only=True),
+                    FieldPanel("terms_agreed_at", read_only=True),
+                    FieldPanel("terms_version", read_only=True),
+                ],
+                heading="Confirmed address and contributor terms",
+            ),
+        ],
+        base_form_class=ContributorForm,
+    )
+
+
+register_snippet(ContributorViewSet)

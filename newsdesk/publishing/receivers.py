@@ -22,7 +22,14 @@ from wagtail.signals import (
     post_page_move,
 )
 
-from newsdesk.stories.models import HomePage, InfoPage, SectionPage, StoryPage
+from newsdesk.stories.models import (
+    HomePage,
+    InfoPage,
+    Person,
+    SectionPage,
+    StoryListing,
+    StoryPage,
+)
 from newsdesk.stories.selectors import (
     byline_people,
     public_path,
@@ -216,6 +223,39 @@ def redirect_deleted(sender: type[Redirect], instance: Redirect, **kwargs: Any) 
         _after_commit(lambda: services.site_remove_redirect(path=path))
 
 
+# What of a person the reader site shows: their byline, author page address,
+# bio and portrait.
+_PERSON_SHOWN = ("name", "slug", "bio", "photo_id")
+
+
+def _person_shown(person: Person) -> tuple[object, ...]:
+    # Read from the instance's own values: a deferred field is not fetched for this.
+    return tuple(person.__dict__.get(field) for field in _PERSON_SHOWN)
+
+
+def person_loaded(sender: type[Person], instance: Person, **kwargs: Any) -> None:
+    """Remember what the site shows of a person, to tell whether a save changes it."""
+    instance._newsdesk_shown_before = _person_shown(instance)
+
+
+def person_saved(sender: type[Person], instance: Person, **kwargs: Any) -> None:
+    """Rebuild the site once a person with live stories changes their byline name,
+    address, bio or portrait: it shows on every story they wrote and on the fronts.
+
+    The rebuild also removes an author page left at an old address (a writer taking a
+    pen name must not keep an address made of their own name), and no redirect is
+    written from it: that would link the two names.
+    """
+    before = getattr(instance, "_newsdesk_shown_before", None)
+    instance._newsdesk_shown_before = _person_shown(instance)
+    if kwargs.get("created") or before == instance._newsdesk_shown_before:
+        return
+    if StoryListing.objects.filter(
+        kind=StoryListing.Kind.AUTHOR, owner_id=instance.pk
+    ).exists():
+        _after_commit(tasks.rebuild_site.enqueue)
+
+
 def connect() -> None:
     """Connect the publisher to Wagtail's publish and unpublish signals."""
     page_published.connect(
@@ -258,6 +298,12 @@ def connect() -> None:
     )
     post_delete.connect(
         redirect_deleted, sender=Redirect, dispatch_uid="publishing.redirect_deleted"
+    )
+    post_init.connect(
+        person_loaded, sender=Person, dispatch_uid="publishing.person_loaded"
+    )
+    post_save.connect(
+        person_saved, sender=Person, dispatch_uid="publishing.person_saved"
     )
     page_published.connect(
         home_published, sender=HomePage, dispatch_uid="publishing.home_published"

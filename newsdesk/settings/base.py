@@ -51,6 +51,12 @@ NEWSDESK_INGEST_MAILBOX_URL = env_str("NEWSDESK_INGEST_MAILBOX_URL", "")
 # days (the message itself is kept).
 NEWSDESK_CONFIRM_NEW_WRITERS = env_bool("NEWSDESK_CONFIRM_NEW_WRITERS", True)
 NEWSDESK_CONFIRM_DAYS = env_int("NEWSDESK_CONFIRM_DAYS", 7, minimum=1)
+# The contributor terms writers agree to when they confirm (on the contribute page by
+# default); change the version when the terms change, and writers are asked again.
+NEWSDESK_CONTRIBUTOR_TERMS_URL = env_str(
+    "NEWSDESK_CONTRIBUTOR_TERMS_URL", "/contribute/"
+)
+NEWSDESK_CONTRIBUTOR_TERMS_VERSION = env_str("NEWSDESK_CONTRIBUTOR_TERMS_VERSION", "1")
 NEWSDESK_SITE_NAME = env_str("NEWSDESK_SITE_NAME", "Newsdesk")
 NEWSDESK_SITE_URL = env_str(
     "NEWSDESK_SITE_URL", f"http://127.0.0.1:{NEWSDESK_HTTP_PORT}"

@@ -110,6 +110,13 @@ CONTRIBUTE_BODY = (
     "<h2>Your safety</h2>"
     "<p>Tell us in your message if your name must not appear: we publish under a "
     "pen name when a writer asks.</p>"
+    "<h2>Contributor terms</h2>"
+    "<p>You send only work that is yours to send, and tell us where it was "
+    "published before. We may edit it for length, clarity and accuracy, publish it "
+    "on this site and license it to the outlets that republish our copy; you keep "
+    "your copyright and may publish it elsewhere a week after we do. We keep your "
+    "address, phone number and real name private and never publish them without "
+    "your word. You agree to these terms when you confirm your first submission.</p>"
 )
 
 

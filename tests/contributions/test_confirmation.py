@@ -69,7 +69,9 @@ def test_opening_the_link_does_not_confirm_pressing_the_button_does(
     # A mail scanner opening the link changes nothing.
     page = client.get(path)
     assert page.status_code == 200
-    assert '<button type="submit">Confirm</button>' in page.content.decode()
+    assert '<button type="submit">Confirm, and agree to the terms</button>' in (
+        page.content.decode()
+    )
     assert not page.cookies
     assert Submission.objects.get().state == Submission.State.UNCONFIRMED
 
