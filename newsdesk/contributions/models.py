@@ -180,6 +180,15 @@ class Submission(BaseModel):
         blank=True,
         help_text="SPF, DKIM and DMARC results the agency's mail server recorded.",
     )
+    desk = models.ForeignKey(
+        "stories.Desk",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="submissions",
+        help_text="The desk whose editors it waits for: the one handling its "
+        "language and kind.",
+    )
     state = models.CharField(
         max_length=20, choices=State.choices, default=State.NEW, db_index=True
     )

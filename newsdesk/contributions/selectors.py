@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from newsdesk.stories.selectors import absolute_url, public_path
 
@@ -12,20 +14,41 @@ from .models import Contributor, Submission
 
 
 def submission_list(
-    *, state: str | None = Submission.State.NEW
+    *,
+    state: str | None = Submission.State.NEW,
+    desks: Collection[int] | None = None,
 ) -> QuerySet[Submission]:
-    """Return submissions, newest first, optionally only those in one state."""
+    """Return submissions, newest first, optionally only those in one state and on
+    some desks."""
     submissions = Submission.objects.select_related(
-        "story", "contributor", "raw_message"
+        "story", "contributor", "raw_message", "desk"
     )
     if state:
         submissions = submissions.filter(state=state)
+    if desks is not None:
+        submissions = submissions.filter(desk__in=desks)
     return submissions.order_by("-received_at", "-pk")
 
 
-def submission_count_new() -> int:
-    """Return how many submissions wait in the incoming queue."""
-    return Submission.objects.filter(state=Submission.State.NEW).count()
+def submission_count_new(*, desks: Collection[int] | None = None) -> int:
+    """Return how many submissions wait in the incoming queue (of some desks)."""
+    return submission_list(desks=desks).count()
+
+
+def submission_counts_by_desk() -> dict[int | None, int]:
+    """Return how many submissions wait in the queue of each desk (None: no desk)."""
+    rows = (
+        Submission.objects.filter(state=Submission.State.NEW)
+        .values_list("desk")
+        .annotate(waiting=Count("pk"))
+        .order_by()
+    )
+    return dict(rows)
+
+
+def user_desk_ids(user: Any) -> list[int]:
+    """Return the desks a newsroom user works on."""
+    return list(user.desks.values_list("pk", flat=True)) if user.pk else []
 
 
 def submission_get_by_token(token: str) -> Submission | None:

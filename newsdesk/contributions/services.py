@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from newsdesk.core.errors import PermissionDeniedError
 from newsdesk.stories.models import Person, SectionPage, StoryPage
+from newsdesk.stories.selectors import desk_for
 from newsdesk.stories.services import story_create_draft
 
 from .authentication import authentication_failure, authentication_read
@@ -204,6 +205,9 @@ def submission_receive(
     thread = _thread_of(parsed, sender_email)
     if thread is not None:
         return _note_from_writer(thread, parsed, raw)
+    text = html_to_plain_text(story.html)
+    language = language_guess(parsed.subject + "\n" + text)
+    kind = kind_guess(subject=parsed.subject, text=text)
     try:
         with transaction.atomic():
             if parsed.message_id:
@@ -221,12 +225,9 @@ def submission_receive(
                 headline=_headline_for(parsed),
                 body_html=story.html,
                 cover_note_html=story.cover_note_html,
-                language=language_guess(
-                    parsed.subject + "\n" + html_to_plain_text(story.html)
-                ),
-                kind=kind_guess(
-                    subject=parsed.subject, text=html_to_plain_text(story.html)
-                ),
+                language=language,
+                kind=kind,
+                desk=desk_for(language=language, kind=kind),
                 received_at=received,
                 problems=problems,
                 authentication=authentication.as_json(),
@@ -532,6 +533,9 @@ def submission_accept(
     submission.contributor = contributor
     submission.decided_by = by
     submission.decided_at = timezone.now()
+    # The editor's kind and language stand now, and with them the desk.
+    submission.kind, submission.language = story.kind, story.language
+    submission.desk = desk_for(language=story.language, kind=story.kind)
     submission.save(
         update_fields=[
             "state",
@@ -539,6 +543,9 @@ def submission_accept(
             "contributor",
             "decided_by",
             "decided_at",
+            "kind",
+            "language",
+            "desk",
             "updated_at",
         ]
     )
@@ -590,52 +597,71 @@ def _photos_to_library(submission: Submission, *, by: User) -> list[_LibraryPhot
 
 
 def submissions_digest_send() -> int:
-    """Email the editors a list of the submissions that reached the queue since the
-    last digest; return how many were in it. Run by the worker every hour.
+    """Email each editor a list of the submissions that reached their desks' queue
+    since the last digest; return how many submissions were in them. Run by the
+    worker every hour.
 
-    Editors are the active users who may accept submissions and have an address.
-    A submission is in one digest only, so running it twice sends nothing new.
+    Editors are the active users who may accept submissions and have an address. A
+    desk member hears of their desks' submissions, and of those of a desk nobody
+    staffs; an editor on no desk hears of all. A submission is in one round of
+    digests only, so running it twice sends nothing new.
     """
     from django.contrib.auth import get_user_model
-    from django.core.mail import EmailMessage
-    from django.template.loader import render_to_string
 
     with transaction.atomic():
         waiting = list(
             Submission.objects.select_for_update()
             .filter(state=Submission.State.NEW, digest_sent_at__isnull=True)
+            .select_related("desk")
             .order_by("received_at", "pk")
         )
         if not waiting:
             return 0
         editors = [
-            user.email
+            user
             for user in get_user_model()
             .objects.filter(is_active=True)
             .exclude(email="")
+            .prefetch_related("desks")
             if user.has_perm("contributions.accept_submission")
         ]
         Submission.objects.filter(pk__in=[s.pk for s in waiting]).update(
             digest_sent_at=timezone.now()
         )
-    if editors:
-        body = render_to_string(
-            "contributions/mail/digest.txt",
-            {
-                "submissions": waiting,
-                "site_name": settings.NEWSDESK_SITE_NAME,
-                "newsroom_url": settings.NEWSDESK_SITE_URL,
-            },
-        )
-        count = len(waiting)
-        EmailMessage(
-            subject=f"{count} new submission{'s' if count != 1 else ''} to read",
-            body=body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[settings.DEFAULT_FROM_EMAIL],
-            bcc=editors,
-        ).send()
+    staffed = {desk.pk for editor in editors for desk in editor.desks.all()}
+    for editor in editors:
+        mine = {desk.pk for desk in editor.desks.all()}
+        theirs = [
+            submission
+            for submission in waiting
+            if not mine
+            or submission.desk_id in mine
+            or submission.desk_id not in staffed
+        ]
+        if theirs:
+            _digest_mail(editor.email, theirs)
     return len(waiting)
+
+
+def _digest_mail(address: str, submissions: list[Submission]) -> None:
+    from django.core.mail import EmailMessage
+    from django.template.loader import render_to_string
+
+    body = render_to_string(
+        "contributions/mail/digest.txt",
+        {
+            "submissions": submissions,
+            "site_name": settings.NEWSDESK_SITE_NAME,
+            "newsroom_url": settings.NEWSDESK_SITE_URL,
+        },
+    )
+    count = len(submissions)
+    EmailMessage(
+        subject=f"{count} new submission{'s' if count != 1 else ''} to read",
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[address],
+    ).send()
 
 
 def raw_messages_parse_pending() -> int:

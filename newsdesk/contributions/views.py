@@ -19,10 +19,17 @@ from django.views.generic import TemplateView, View
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from newsdesk.core.errors import NewsdeskError
+from newsdesk.stories.selectors import desk_list
 
 from .forms import AcceptSubmissionForm, DeclineSubmissionForm
 from .models import Submission, SubmissionFile
-from .selectors import submission_list
+from .profiles import contributor_terms_agreed
+from .selectors import (
+    contributor_of,
+    submission_counts_by_desk,
+    submission_list,
+    user_desk_ids,
+)
 from .services import (
     raw_message_path,
     submission_accept,
@@ -46,10 +53,31 @@ class SubmissionIndexView(
         state = self.request.GET.get("state", Submission.State.NEW)
         if state not in Submission.State.values:
             state = Submission.State.NEW
+        mine = user_desk_ids(self.request.user)
+        # By default a desk member sees their desks' queue; anyone may see all.
+        chosen = self.request.GET.get("desk", "mine" if mine else "all")
+        desks: list[int] | None
+        if chosen == "mine" and mine:
+            desks = mine
+        elif chosen.isdigit():
+            desks = [int(chosen)]
+        else:
+            chosen, desks = "all", None
+        counts = submission_counts_by_desk()
         context.update(
             state=state,
             states=Submission.State.choices,
-            submissions=submission_list(state=state)[:200],
+            desk=chosen,
+            desk_tabs=[
+                *(
+                    [("mine", "My desks", sum(counts.get(pk, 0) for pk in mine))]
+                    if mine
+                    else []
+                ),
+                ("all", "All desks", sum(counts.values())),
+                *((str(d.pk), d.name, counts.get(d.pk, 0)) for d in desk_list()),
+            ],
+            submissions=submission_list(state=state, desks=desks)[:200],
         )
         return context
 
@@ -67,7 +95,9 @@ class SubmissionDetailView(
         self, request: HttpRequest, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
         self.submission = get_object_or_404(
-            Submission.objects.select_related("raw_message", "story", "contributor"),
+            Submission.objects.select_related(
+                "raw_message", "story", "contributor", "desk"
+            ),
             pk=kwargs["pk"],
         )
         return super().dispatch(request, *args, **kwargs)
@@ -84,8 +114,11 @@ class SubmissionDetailView(
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
+        writer = contributor_of(self.submission)
         context.update(
             submission=self.submission,
+            contributor=writer,
+            terms_agreed=contributor_terms_agreed(writer),
             files=list(self.submission.files.all()),
             notes=list(self.submission.notes.all()),
             matches=list(

@@ -20,7 +20,7 @@ from newsdesk.accounts.models import User
 from . import urls
 from .forms import ContributorForm
 from .models import Contributor, Submission
-from .selectors import submission_count_new
+from .selectors import submission_count_new, user_desk_ids
 
 
 class IncomingMenuItem(MenuItem):
@@ -31,7 +31,9 @@ class IncomingMenuItem(MenuItem):
 
     def render_component(self, request: HttpRequest) -> Any:
         component = super().render_component(request)
-        waiting = submission_count_new()
+        # A desk member counts what waits on their desks; anyone else, everything.
+        mine = user_desk_ids(request.user)
+        waiting = submission_count_new(desks=mine or None)
         component.label = f"Incoming ({waiting})" if waiting else "Incoming"
         return component
 

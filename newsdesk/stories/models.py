@@ -488,3 +488,50 @@ class StoryListing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.owner_id}: story {self.story_id}"
+
+
+class Desk(BaseModel):
+    """A team of editors and the work that is theirs: English news, Dari, Opinion ...
+
+    What a desk takes is said by the languages and kinds of story it handles (none
+    ticked: any). Incoming work goes to the desk that names it most closely: one
+    naming both its language and its kind before one naming only one of them.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    languages = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The languages of story it handles; none ticked: any language.",
+    )
+    kinds = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The kinds of story it handles; none ticked: any kind.",
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="desks",
+        help_text="The editors who work on it: they are told of its new submissions.",
+    )
+    order = models.PositiveIntegerField(
+        default=0, help_text="Desks are listed, and break ties, in this order."
+    )
+
+    class Meta:
+        ordering = ("order", "name")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def takes(self, *, language: str, kind: str) -> bool:
+        """Say whether this desk handles stories of this language and kind."""
+        return (not self.languages or language in self.languages) and (
+            not self.kinds or kind in self.kinds
+        )
+
+    @property
+    def specificity(self) -> int:
+        """How closely it names its work: by language and kind 2, by one 1, else 0."""
+        return bool(self.languages) + bool(self.kinds)

@@ -1,13 +1,17 @@
-"""People in the newsroom: the names bylines use, with their bio and portrait."""
+"""People and desks in the newsroom: the names bylines use, with their bio and
+portrait; the desks incoming work is routed to."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from django import forms
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from .models import Person
+from .models import Desk, Person, StoryPage
 
 
 class PersonViewSet(SnippetViewSet):
@@ -24,3 +28,43 @@ class PersonViewSet(SnippetViewSet):
 
 
 register_snippet(PersonViewSet)
+
+
+class DeskForm(WagtailAdminModelForm):
+    """A desk, its languages and kinds ticked from the lists stories use."""
+
+    languages = forms.MultipleChoiceField(
+        choices=StoryPage.Language.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="None ticked: stories in any language.",
+    )
+    kinds = forms.MultipleChoiceField(
+        choices=StoryPage.Kind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="None ticked: stories of any kind.",
+    )
+
+
+class DeskViewSet(SnippetViewSet):
+    """Desks, under Settings: who handles which language and kind of story."""
+
+    model = Desk
+    icon = "group"
+    menu_label = "Desks"
+    add_to_settings_menu = True
+    list_display: ClassVar[list[str]] = ["name", "order"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("name"),
+            FieldPanel("languages"),
+            FieldPanel("kinds"),
+            FieldPanel("members", widget=forms.CheckboxSelectMultiple),
+            FieldPanel("order"),
+        ],
+        base_form_class=DeskForm,
+    )
+
+
+register_snippet(DeskViewSet)

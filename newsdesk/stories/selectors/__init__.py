@@ -44,6 +44,7 @@ from .dates import (
     story_day_counts,
     story_list_live_on_day,
 )
+from .desks import desk_for, desk_list
 from .fronts import (
     author_archive_context,
     author_context,
@@ -137,6 +138,8 @@ __all__ = [
     "day_archive_context",
     "day_page_path",
     "day_path",
+    "desk_for",
+    "desk_list",
     "home_context",
     "home_get",
     "in_section",
