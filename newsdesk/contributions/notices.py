@@ -9,6 +9,7 @@ replies), or to no address at all.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from email.utils import make_msgid
 
 from django.conf import settings
@@ -82,3 +83,29 @@ def _story_url(submission: Submission) -> str:
     if story is None or not story.live:
         return ""
     return absolute_url(public_path(story))
+
+
+def rejection_build(
+    *, to: str, subject: str, message_id: str, problems: Sequence[str]
+) -> EmailMessage:
+    """Return the reply to a message in which there was nothing to read (no text, no
+    files), saying what was wrong with it, so the writer can send it again."""
+    headers = {
+        "Message-ID": make_msgid("notice", domain=_domain()),
+        "Auto-Submitted": "auto-replied",
+    }
+    if message_id:
+        headers["In-Reply-To"] = message_id
+        headers["References"] = message_id
+    context = {
+        "subject": subject,
+        "problems": problems,
+        "site_name": settings.NEWSDESK_SITE_NAME,
+    }
+    return EmailMessage(
+        subject=f"Nothing to read: {subject}"[:200] if subject else "Nothing to read",
+        body=render_to_string("contributions/mail/rejected.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        headers=headers,
+    )

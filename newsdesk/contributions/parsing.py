@@ -43,6 +43,13 @@ BAD_STRUCTURE = (
     "The message's parts were nested too deeply to be read; only its headers were kept."
 )
 TOO_MANY_PARTS = f"The message had more than {MAX_PARTS} parts; the rest were not read."
+# Sections that hold other parts (multipart/...): the standard library's parser
+# recurses into each, so a message nesting hundreds of them would exhaust the stack.
+MAX_SECTIONS = 50
+TOO_MANY_SECTIONS = (
+    f"The message had more than {MAX_SECTIONS} sections holding other parts; "
+    "the rest were not read."
+)
 TOO_DEEP = (
     f"The message's parts were nested more than {MAX_DEPTH} levels deep; "
     "the deeper ones were not read."
@@ -103,7 +110,12 @@ _NOT_CHARSETS = frozenset(
 )
 _CONTROL_IN_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069).
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _WHITESPACE = re.compile(r"\s+")
+_SECTION_START = re.compile(
+    rb"^content-type:[ \t]*multipart/", re.IGNORECASE | re.MULTILINE
+)
 _MANY_BLANK_LINES = re.compile(r"\n{3,}")
 _SIGNATURE_SEPARATOR = "-- "
 
@@ -195,6 +207,11 @@ def _parse(data: bytes, problems: _Problems) -> ParsedMessage:
     if b"\x00" in data:
         data = data.replace(b"\x00", b"")
         problems.add(NUL_REMOVED)
+    sections = [m.start() for m in _SECTION_START.finditer(data)]
+    if len(sections) > MAX_SECTIONS:
+        # Read what comes before the section past the limit: the text at the top.
+        data = data[: sections[MAX_SECTIONS]]
+        problems.add(TOO_MANY_SECTIONS)
     parser = BytesParser(_class=EmailMessage, policy=_POLICY)
     walker = _Walker(problems)
     try:
@@ -299,10 +316,29 @@ def _message_id(message: Message) -> str:
     return _CONTROL_IN_LINE.sub("", value)[:MAX_MESSAGE_ID_LENGTH]
 
 
+# A name-addr's address: the last <...> of the header, as it was sent (RFC 5322 3.4).
+_ANGLE_ADDRESS = re.compile(r"<\s*([^<>\s]+@[^<>\s]+?)\s*>\s*$")
+
+
 def _sender(message: Message, problems: _Problems) -> tuple[str, str]:
+    """Return the sender's address and name.
+
+    The address is read from the header as sent, before encoded words are decoded:
+    an encoded name can hold a line break and another address ("Farida\r\nBcc:
+    victim@..."), and an unquoted name can be an address itself ("editor@agency"
+    <x@evil>); neither may become the address receipts go to.
+    """
     raw = _raw_header(message, "from")
     if raw is None:
         return "", ""
+    unfolded = _WHITESPACE.sub(" ", _fix_surrogates(raw)).strip()
+    first = _first_mailbox(unfolded)
+    angle = _ANGLE_ADDRESS.search(first)
+    if angle is not None:
+        email = _clean_email(angle.group(1))
+        if email:
+            name = _decode_words(first[: angle.start()]) or ""
+            return email, _clean_line(name.strip().strip('"'))[:MAX_NAME_LENGTH]
     pairs: list[tuple[str, str]] = []
     try:
         header = message["from"]
@@ -310,15 +346,32 @@ def _sender(message: Message, problems: _Problems) -> tuple[str, str]:
             pairs = [(a.display_name, a.addr_spec) for a in header.addresses]
     except Exception:
         pairs = []
-    # The older, more forgiving parser, for what the strict one could not read.
+    # The older, more forgiving parser, for what the strict one could not read; on
+    # the header as sent, for the reason above.
     with contextlib.suppress(Exception):
-        pairs += utils.getaddresses([_decode_words(raw) or ""])
+        pairs += utils.getaddresses([unfolded])
     for name, address in pairs:
         email = _clean_email(address)
         if email:
-            return email, _clean_line(name)[:MAX_NAME_LENGTH]
+            return email, _clean_line(_decode_words(name) or "")[:MAX_NAME_LENGTH]
     problems.add(BAD_SENDER)
     return "", ""
+
+
+def _first_mailbox(header: str) -> str:
+    """Return the first of a From header's mailboxes: the text up to the first comma
+    outside quotes and angle brackets."""
+    quoted = angled = False
+    for index, char in enumerate(header):
+        if char == '"' and not angled:
+            quoted = not quoted
+        elif char == "<" and not quoted:
+            angled = True
+        elif char == ">" and not quoted:
+            angled = False
+        elif char == "," and not (quoted or angled):
+            return header[:index]
+    return header
 
 
 def _clean_email(address: str) -> str:
@@ -584,8 +637,9 @@ def _decode_text(payload: bytes, declared: str | None) -> tuple[str, str | None]
         text = payload.decode("utf-8")
         used = "UTF-8"
     except UnicodeDecodeError:
-        text = payload.decode("cp1252", errors="replace")
-        used = "Windows-1252"
+        codec = code_page_guess(payload)
+        text = payload.decode(codec, errors="replace")
+        used = _CODE_PAGE_NAMES[codec]
     if not label:
         if used == "UTF-8":
             return text, None
@@ -602,6 +656,21 @@ def _decode_text(payload: bytes, declared: str | None) -> tuple[str, str | None]
         f"The message said its text was in {label}, but it was not; "
         f"it was read as {used}."
     )
+
+
+_CODE_PAGE_NAMES = {"cp1256": "Windows-1256", "cp1252": "Windows-1252"}
+
+
+def code_page_guess(data: bytes) -> str:
+    """Return the Windows code page text that is not UTF-8 was most likely saved in:
+    Windows-1256 (Arabic script: Dari, Pashto) or Windows-1252 (Latin).
+
+    Arabic-script text is mostly bytes above 127 in Windows-1256; Latin text with
+    accents is mostly plain ASCII letters with a few above 127.
+    """
+    high = sum(1 for byte in data if byte > 127)
+    letters = sum(1 for byte in data if byte > 127 or chr(byte).isalpha())
+    return "cp1256" if letters and high / letters > 0.3 else "cp1252"
 
 
 def _codec_name(label: str) -> str | None:
@@ -686,5 +755,8 @@ def _fix_surrogates(value: str) -> str:
 
 
 def _clean_line(value: str) -> str:
+    """Return a header value as one line: no control characters, and none of the
+    direction controls that would let "Report\u202excod.exe" show as "Report.docx"
+    (right-to-left text needs none of them to read right; the marks stay)."""
     value = _WHITESPACE.sub(" ", _fix_surrogates(value))
-    return _CONTROL_IN_LINE.sub("", value).strip()
+    return _BIDI_CONTROLS.sub("", _CONTROL_IN_LINE.sub("", value)).strip()

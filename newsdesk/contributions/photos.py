@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -60,13 +61,22 @@ def _register_heif() -> None:
     register_heif_opener()
 
 
-def photo_check(filename: str, data: bytes) -> CheckedPhoto:
-    """Return a photo fit for the image library (HEIC converted to JPEG), or raise
-    PhotoError saying why not."""
+_USABLE_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF", "HEIF", "HEIC", "AVIF"})
+
+
+def _probe(filename: str, data: bytes) -> tuple[str, int, int]:
+    """Return a photo's format, width and height, read from its header and checked
+    without decoding its pixels, or raise PhotoError saying why it is no use."""
     _register_heif()
     limit = int(settings.WAGTAILIMAGES_MAX_IMAGE_PIXELS)
     try:
-        with PILImage.open(io.BytesIO(data)) as probe:
+        # The limit below is ours; Pillow's own warning about large images is not
+        # the writer's business.
+        with (
+            warnings.catch_warnings(),
+            PILImage.open(io.BytesIO(data)) as probe,
+        ):
+            warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
             width, height = probe.size
             image_format = probe.format or ""
             if width * height > limit:
@@ -75,22 +85,40 @@ def photo_check(filename: str, data: bytes) -> CheckedPhoto:
                     f"{limit // 1_000_000} megapixels a photo may have."
                 )
             probe.verify()
-        if image_format in {"HEIF", "HEIC", "AVIF"}:
-            with PILImage.open(io.BytesIO(data)) as image:
-                out = io.BytesIO()
-                image.convert("RGB").save(out, format="JPEG", quality=90)
-            data = out.getvalue()
-            filename = str(PurePosixPath(filename).with_suffix(".jpg"))
-        elif image_format not in {"JPEG", "PNG", "WEBP", "GIF"}:
-            raise PhotoError(
-                f"“{filename}” is not a photo we can use ({image_format})."
-            )
     except PhotoError:
         raise
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise PhotoError(f"“{filename}” is not an image we could open.") from exc
     except PILImage.DecompressionBombError as exc:
         raise PhotoError(f"“{filename}” has far too many pixels to open.") from exc
+    if image_format not in _USABLE_FORMATS:
+        raise PhotoError(f"“{filename}” is not a photo we can use ({image_format}).")
+    return image_format, width, height
+
+
+def photo_problem(filename: str, data: bytes) -> str | None:
+    """Return why a photo a message carried cannot be used, or None if it can: read
+    from its header, quickly enough to tell the writer in the receipt."""
+    try:
+        _probe(filename, data)
+    except PhotoError as error:
+        return str(error)
+    return None
+
+
+def photo_check(filename: str, data: bytes) -> CheckedPhoto:
+    """Return a photo fit for the image library (HEIC converted to JPEG), or raise
+    PhotoError saying why not."""
+    image_format, width, height = _probe(filename, data)
+    if image_format in {"HEIF", "HEIC", "AVIF"}:
+        try:
+            with PILImage.open(io.BytesIO(data)) as image:
+                out = io.BytesIO()
+                image.convert("RGB").save(out, format="JPEG", quality=90)
+        except (OSError, ValueError, SyntaxError) as exc:
+            raise PhotoError(f"“{filename}” is not an image we could open.") from exc
+        data = out.getvalue()
+        filename = str(PurePosixPath(filename).with_suffix(".jpg"))
     return CheckedPhoto(data=data, filename=filename, width=width, height=height)
 
 

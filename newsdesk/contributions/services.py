@@ -31,9 +31,9 @@ from .models import (
     SubmissionFile,
     SubmissionNote,
 )
-from .notices import may_write_to, notice_build
+from .notices import may_write_to, notice_build, rejection_build
 from .parsing import NO_TEXT, UNREADABLE, ParsedAttachment, ParsedMessage, parse_message
-from .photos import PhotoError, PhotoText, photo_check, photo_texts
+from .photos import PhotoError, PhotoText, photo_check, photo_problem, photo_texts
 from .profiles import contributor_agree_to_terms, contributor_get_or_create
 from .sanitise import html_to_plain_text
 from .signals import submission_received
@@ -122,8 +122,32 @@ def raw_message_parse(*, raw: RawMessage) -> Submission | None:
             state=RawMessage.State.REJECTED,
             outcome="The message had no text, so there was nothing for an editor to read.",
         )
+        _tell_of_rejection(parsed)
         return None
     return submission_receive(parsed=parsed, raw=raw)
+
+
+def _tell_of_rejection(parsed: ParsedMessage) -> None:
+    """Tell a writer whose message held nothing to read what was wrong with it:
+    not an automatic message, nor one the agency's mail server marked as forged."""
+    authentication = authentication_read(
+        parsed.authentication_results,
+        authserv_id=settings.NEWSDESK_TRUSTED_AUTHSERV_ID,
+    )
+    if not parsed.sender_email or parsed.automatic:
+        return
+    if authentication_failure(authentication):
+        return
+    try:
+        rejection_build(
+            to=parsed.sender_email,
+            subject=parsed.subject,
+            message_id=parsed.message_id,
+            problems=parsed.problems,
+        ).send()
+    except Exception:
+        # The message stays stored and rejected; the writer is not told this time.
+        logger.exception("Could not tell a writer their message was empty")
 
 
 PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif"})
@@ -177,6 +201,18 @@ def _story_of(parsed: ParsedMessage) -> _Story:
     )
 
 
+def _photo_problems(parsed: ParsedMessage) -> list[str]:
+    """Return why photos a message carried cannot be used (too many pixels, not an
+    image), found on arrival so that the writer's receipt can say so."""
+    found = []
+    for attachment in parsed.attachments:
+        if attachment_kind(attachment) == SubmissionFile.Kind.PHOTO:
+            problem = photo_problem(attachment.filename, attachment.data)
+            if problem:
+                found.append(problem)
+    return found
+
+
 def submission_receive(
     *,
     parsed: ParsedMessage,
@@ -191,6 +227,7 @@ def submission_receive(
         p for p in parsed.problems if not (p == NO_TEXT and story.document is not None)
     ]
     problems += story.problems
+    problems += _photo_problems(parsed)
     authentication = authentication_read(
         parsed.authentication_results,
         authserv_id=settings.NEWSDESK_TRUSTED_AUTHSERV_ID,
@@ -580,7 +617,8 @@ def _photos_to_library(submission: Submission, *, by: User) -> list[_LibraryPhot
         try:
             photo = photo_check(stored.name, submission_file_path(stored).read_bytes())
         except (PhotoError, OSError) as error:
-            problems.append(str(error))
+            if str(error) not in problems:  # most were found on arrival
+                problems.append(str(error))
             continue
         said = texts.get(stored.name) or PhotoText()
         credit = said.credit or submission.sender_name

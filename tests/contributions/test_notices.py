@@ -13,7 +13,7 @@ from django.urls import reverse
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from newsdesk.accounts.models import User
-from newsdesk.contributions.models import Submission
+from newsdesk.contributions.models import RawMessage, Submission
 from newsdesk.contributions.services import (
     NOTICE_RECEIPT,
     raw_message_parse,
@@ -203,3 +203,39 @@ def test_an_editor_declines_from_the_submission_page(
     assert submission.decision_note == "Not for us."
     again = client.post(url, {"note": "twice"}, follow=True)
     assert "already declined" in again.content.decode()
+
+
+def test_a_message_with_nothing_to_read_is_answered_with_why() -> None:
+    raw = stored_raw(
+        b"From: Farida Noori <farida@writers.example>\r\n"
+        b"Subject: My story\r\n"
+        b"Message-ID: <empty-1@writers.example>\r\n"
+        b"MIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        b"--b--\r\n"
+    )
+
+    assert raw_message_parse(raw=raw) is None
+
+    raw.refresh_from_db()
+    assert raw.state == RawMessage.State.REJECTED
+    [reply] = mail.outbox
+    assert reply.to == ["farida@writers.example"]
+    assert reply.subject == "Nothing to read: My story"
+    assert "no text and no files" in reply.body
+    assert "The message had no text." in reply.body
+    assert reply.extra_headers["In-Reply-To"] == "<empty-1@writers.example>"
+    # parsed again (a sweep of stored messages), it is not answered twice
+    assert raw_message_parse(raw=raw) is None
+    assert len(mail.outbox) == 1
+
+
+def test_an_automatic_message_with_nothing_to_read_is_not_answered() -> None:
+    raw = stored_raw(
+        b"From: Mailer <mailer@writers.example>\r\n"
+        b"Subject: Out of office\r\n"
+        b"Auto-Submitted: auto-replied\r\n\r\n"
+    )
+
+    assert raw_message_parse(raw=raw) is None
+    assert mail.outbox == []
