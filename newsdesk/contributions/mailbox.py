@@ -175,10 +175,12 @@ def _fetch_new(client: imaplib.IMAP4, mailbox: Mailbox) -> int:
             envelope_to=[mailbox.user],
             source_key=f"imap:{mailbox.key}:{uidvalidity}:{uid}",
         )
-        # Stored and committed: only now is the message ours to mark as read.
+        # Stored and committed: only now is the message ours to mark as read, and
+        # only once it is marked do we move past it (killed in between, the next
+        # poll fetches it again, and the store recognises it).
+        client.uid("STORE", str(uid), "+FLAGS", "(\\Seen)")
         state.last_uid = uid
         state.save(update_fields=["last_uid"])
-        client.uid("STORE", str(uid), "+FLAGS", "(\\Seen)")
         stored += 1
     MailboxState.objects.filter(pk=state.pk).update(polled_at=timezone.now())
     return stored
