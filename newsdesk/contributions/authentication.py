@@ -3,10 +3,10 @@
 The front mail server (the MX that receives the agency's mail) checks each message
 and records what it found in an ``Authentication-Results`` header (RFC 8601), naming
 itself first: ``Authentication-Results: mx.news.example; spf=pass ...; dkim=pass
-...; dmarc=pass ...``. Only headers carrying that name
-(``NEWSDESK_TRUSTED_AUTHSERV_ID``) are believed, and only those above every header
-from anywhere else: a sender can write any header into a message, but not above the
-ones the receiving server adds on arrival.
+...; dmarc=pass ...``. It adds exactly one, at the top, so only the topmost header
+is believed, and only when it carries that name (``NEWSDESK_TRUSTED_AUTHSERV_ID``):
+a sender can write any header into a message, even one naming our server, but not
+above the one the receiving server adds on arrival.
 
 Pure functions over header values; the service decides what a failure means.
 """
@@ -21,7 +21,6 @@ METHODS = ("spf", "dkim", "dmarc")
 # A result the sender's domain says is a forgery, or a check that could not be done
 # because the domain's own records are broken.
 FAILED = frozenset({"fail", "permerror"})
-MAX_HEADERS = 20
 
 _COMMENT = re.compile(r"\([^()]*\)")
 _RESULT = re.compile(r"^\s*([a-z][a-z0-9_.-]*)\s*=\s*([a-z]+)", re.I)
@@ -50,36 +49,34 @@ class AuthenticationResults:
 def authentication_read(
     headers: Iterable[str], *, authserv_id: str
 ) -> AuthenticationResults:
-    """Read the trusted server's Authentication-Results headers (given top first).
+    """Read the topmost Authentication-Results header, if the trusted server added it.
 
-    With no ``authserv_id`` configured nothing is believed (``checked`` False).
-    Headers naming another server are skipped while they are above the trusted
-    server's own; once one from elsewhere follows the trusted ones, reading stops,
-    since what lies below came with the message.
+    ``headers`` are given top first. Nothing is believed (``checked`` False) with no
+    ``authserv_id`` configured, or when the topmost header names another server.
     """
     if not authserv_id:
         return AuthenticationResults(checked=False)
-    wanted = authserv_id.strip().lower()
+    topmost = next(iter(headers), None)
+    if topmost is None:
+        return AuthenticationResults(checked=False)
+    text = _COMMENT.sub(" ", " ".join(str(topmost).split()))
+    server, _, rest = text.partition(";")
+    name = server.strip().split(" ")[0].lower() if server.strip() else ""
+    # Our front server adds one header, at the top; every other one came with the
+    # message, and one naming our server that our server did not add is a forgery
+    # (RFC 8601, section 5).
+    if name != authserv_id.strip().lower():
+        return AuthenticationResults(checked=False)
     found: dict[str, list[str]] = {}
-    seen_trusted = False
-    for value in list(headers)[:MAX_HEADERS]:
-        text = _COMMENT.sub(" ", " ".join(str(value).split()))
-        server, _, rest = text.partition(";")
-        name = server.strip().split(" ")[0].lower() if server.strip() else ""
-        if name != wanted:
-            if seen_trusted:
-                break
+    for clause in rest.split(";"):
+        match = _RESULT.match(clause)
+        if match is None:
             continue
-        seen_trusted = True
-        for clause in rest.split(";"):
-            match = _RESULT.match(clause)
-            if match is None:
-                continue
-            method = match.group(1).lower()
-            if method in METHODS:
-                found.setdefault(method, []).append(match.group(2).lower())
+        method = match.group(1).lower()
+        if method in METHODS:
+            found.setdefault(method, []).append(match.group(2).lower())
     return AuthenticationResults(
-        checked=seen_trusted, results={m: tuple(r) for m, r in found.items()}
+        checked=True, results={m: tuple(r) for m, r in found.items()}
     )
 
 

@@ -29,7 +29,13 @@ from markdown_it import MarkdownIt
 from pypdf import PdfReader
 from striprtf.striprtf import rtf_to_text
 
-from .sanitise import html_to_plain_text, sanitise_html, text_to_html
+from .parsing import code_page_guess
+from .sanitise import (
+    MAX_NESTING,
+    html_to_plain_text,
+    sanitise_html_checked,
+    text_to_html,
+)
 
 # Limits. A story is text: tens of kilobytes; these leave room for pictures inside
 # a Word file, and stop a small upload from growing into gigabytes.
@@ -76,11 +82,16 @@ def document_read(filename: str, data: bytes) -> Document:
             f"({', '.join(sorted(DOCUMENT_SUFFIXES))})."
         )
     html, problems = reader(filename, data)
-    html = sanitise_html(html)
-    text = html_to_plain_text(html)
+    sanitised = sanitise_html_checked(html)
+    if sanitised.flattened:
+        problems.append(
+            f"The formatting in “{filename}” was nested more than {MAX_NESTING} "
+            "levels deep; the deeper formatting was removed, the text kept."
+        )
+    text = html_to_plain_text(sanitised.html)
     if not text.strip():
         raise DocumentError(f"“{filename}” has no text we could read.")
-    return Document(html=html, text=text, problems=tuple(problems))
+    return Document(html=sanitised.html, text=text, problems=tuple(problems))
 
 
 # --- zip archives (Word, OpenDocument) ----------------------------------------------
@@ -122,8 +133,10 @@ def _open_archive(filename: str, data: bytes) -> zipfile.ZipFile:
                 while chunk := stream.read(_CHUNK):
                     size += len(chunk)
                     unpacked += len(chunk)
-                    if unpacked > MAX_UNPACKED_BYTES or size > max(ratio_cap, _CHUNK):
+                    if unpacked > MAX_UNPACKED_BYTES:
                         raise _too_big(filename)
+                    if size > max(ratio_cap, _CHUNK):
+                        raise _too_packed(filename)
         except DocumentError:
             raise
         except Exception as exc:  # zlib, CRC and format errors of a damaged file
@@ -137,6 +150,13 @@ def _too_big(filename: str) -> DocumentError:
     return DocumentError(
         f"“{filename}” unpacks to more than {MAX_UNPACKED_BYTES // 1_000_000} MB, "
         "far more than a story needs; please send the text alone."
+    )
+
+
+def _too_packed(filename: str) -> DocumentError:
+    return DocumentError(
+        f"“{filename}” is compressed more than {MAX_COMPRESSION_RATIO} to 1, as no "
+        "real document is, so it was not opened; please send the text alone."
     )
 
 
@@ -395,12 +415,7 @@ def _decode(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    # Text in Arabic script is mostly bytes above 127 in Windows-1256; Latin text
-    # with accents is mostly plain ASCII in Windows-1252.
-    high = sum(1 for byte in data if byte > 127)
-    letters = sum(1 for byte in data if byte > 127 or chr(byte).isalpha())
-    encoding = "cp1256" if letters and high / letters > 0.3 else "cp1252"
-    return data.decode(encoding, errors="replace")
+    return data.decode(code_page_guess(data), errors="replace")
 
 
 _READERS: dict[str, Callable[[str, bytes], tuple[str, list[str]]]] = {

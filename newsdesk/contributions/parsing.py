@@ -17,7 +17,12 @@ from email.policy import EmailPolicy
 from html.parser import HTMLParser
 from typing import cast
 
-from .sanitise import sanitise_html, text_to_html
+from .sanitise import (
+    NESTING_FLATTENED,
+    sanitise_html,
+    sanitise_html_checked,
+    text_to_html,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -477,7 +482,10 @@ class _Walker:
         self.budget -= len(text)
         text = _CONTROL_IN_TEXT.sub("", text)
         if html:
-            body_html = sanitise_html(text)
+            sanitised = sanitise_html_checked(text)
+            if sanitised.flattened:
+                self.problems.add(NESTING_FLATTENED)
+            body_html = sanitised.html
             return _Content(html=body_html, text=_html_to_text(body_html), is_html=True)
         if _is_flowed(part):
             text = _unflow(text, delete_space=_param(part, "delsp").lower() == "yes")

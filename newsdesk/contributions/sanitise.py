@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from html import escape, unescape
 
 import nh3
@@ -122,6 +123,10 @@ _MAX_PASSES = 4
 # html5 tree building slows down with the square of the nesting depth (50,000
 # nested <div>s take seconds), so elements nested deeper than this lose their tags.
 MAX_NESTING = 100
+NESTING_FLATTENED = (
+    f"The message's formatting was nested more than {MAX_NESTING} levels deep; "
+    "the deeper formatting was removed, the text kept."
+)
 _SOURCE_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)([^<>]*)>")
 # Elements that never hold others, and those whose end tag may be left out (the
 # parser closes them itself, so they cannot nest without an end tag).
@@ -173,16 +178,31 @@ _NOT_NESTING = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class SanitisedHtml:
+    """Contributor HTML reduced to the allow-list, and whether formatting was lost."""
+
+    html: str
+    # Tags nested deeper than MAX_NESTING were removed (their text kept).
+    flattened: bool = False
+
+
 def sanitise_html(html: str) -> str:
     """Return contributor HTML reduced to the newsroom's allow-list of tags and attributes."""
+    return sanitise_html_checked(html).html
+
+
+def sanitise_html_checked(html: str) -> SanitisedHtml:
+    """Return contributor HTML reduced to the allow-list, saying whether formatting
+    nested too deep was flattened (which its writer should be told)."""
     current = _CONTROL.sub("", html.replace("\r\n", "\n").replace("\r", "\n"))
-    current = _limit_nesting(current)
+    current, flattened = _limit_nesting(current)
     for _ in range(_MAX_PASSES):
         cleaned = _sanitise_once(current)
         if cleaned == current:
             break
         current = cleaned
-    return current
+    return SanitisedHtml(html=current, flattened=flattened)
 
 
 def _break_text_runs(markup: str) -> str:
@@ -213,12 +233,16 @@ def _split_escapes(text: str) -> str:
     return "".join(pieces)
 
 
-def _limit_nesting(markup: str) -> str:
+def _limit_nesting(markup: str) -> tuple[str, bool]:
+    """Return the markup without the start tags nested past MAX_NESTING, and
+    whether there were any."""
     # A rough count over the source, not a parse: it only has to keep the depth the
     # html5 parser will build bounded; ordinary mail never comes near the limit.
     open_tags: list[str] = []
+    dropped = False
 
     def replace(match: re.Match[str]) -> str:
+        nonlocal dropped
         name = match.group(2).lower()
         if name in _NOT_NESTING:
             return match.group(0)
@@ -229,11 +253,12 @@ def _limit_nesting(markup: str) -> str:
         if match.group(3).endswith("/"):
             return match.group(0)
         if len(open_tags) >= MAX_NESTING:
+            dropped = True
             return ""
         open_tags.append(name)
         return match.group(0)
 
-    return _SOURCE_TAG.sub(replace, markup)
+    return _SOURCE_TAG.sub(replace, markup), dropped
 
 
 def _sanitise_once(markup: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
@@ -35,6 +36,9 @@ RATE_WINDOW_SECONDS = 3600
 # several), and submissions per day from one sending address.
 POSTS_PER_ADDRESS = 10
 SUBMISSIONS_PER_SENDER = 5
+# Control characters (CR and LF among them) and the line and paragraph separators,
+# with the spaces around them.
+_LINE_BREAKS = re.compile(r"\s*[\x00-\x1f\x7f-\x9f\u2028\u2029]+\s*")
 
 
 class ContributionForm(forms.Form):
@@ -63,6 +67,22 @@ class ContributionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.uploads = uploads or []
 
+    def clean_name(self) -> str:
+        return self._one_line("name")
+
+    def clean_headline(self) -> str:
+        return self._one_line("headline")
+
+    def _one_line(self, field: str) -> str:
+        # The name and headline become the message's From and Subject headers,
+        # which may not hold a line break (a pasted headline often does).
+        value = _single_line(str(self.cleaned_data[field]))
+        if not value:
+            raise forms.ValidationError(
+                self.fields[field].error_messages["required"], code="required"
+            )
+        return value
+
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}
         if len(self.uploads) > MAX_ATTACHMENTS:
@@ -83,6 +103,12 @@ class ContributionForm(forms.Form):
     @property
     def is_bot(self) -> bool:
         return bool(self.cleaned_data.get("website", "").strip())
+
+
+def _single_line(text: str) -> str:
+    """Return text on one line: each line break or other control character, with
+    the spaces around it, becomes one space."""
+    return _LINE_BREAKS.sub(" ", text).strip()
 
 
 def _address_key(address: str) -> str:

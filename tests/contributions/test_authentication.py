@@ -66,12 +66,36 @@ def test_headers_the_sender_wrote_below_the_trusted_ones_are_not_believed() -> N
     assert "DMARC failed" in authentication_failure(results)
 
 
-def test_another_server_s_header_above_ours_is_skipped() -> None:
+def test_a_header_naming_our_server_right_below_its_own_is_not_believed() -> None:
+    # Our server adds one header; a second one in its name came with the message.
+    results = authentication_read(
+        [
+            f"{MX}; spf=fail smtp.mailfrom=writers.example; dkim=none",
+            f"{MX}; dkim=pass header.d=writers.example; dmarc=pass",
+        ],
+        authserv_id=MX,
+    )
+
+    assert results.results == {"spf": ("fail",), "dkim": ("none",)}
+    assert "SPF failed" in authentication_failure(results)
+
+
+def test_our_server_s_header_below_another_server_s_is_not_believed() -> None:
+    # Our server's header is always the topmost; below another one, it came with
+    # the message.
     results = authentication_read(
         ["filter.example; dmarc=fail", PASSING], authserv_id=MX
     )
 
-    assert results.passed("dmarc")
+    assert not results.checked
+    assert results.results == {}
+    assert authentication_failure(results) == ""
+
+
+def test_a_message_without_authentication_results_is_not_checked() -> None:
+    results = authentication_read([], authserv_id=MX)
+
+    assert not results.checked
     assert authentication_failure(results) == ""
 
 

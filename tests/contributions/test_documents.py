@@ -14,10 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsdesk.contributions.documents import (
+    MAX_COMPRESSION_RATIO,
     DocumentError,
     document_read,
     is_document,
 )
+from newsdesk.contributions.sanitise import MAX_NESTING
 
 from .documents import docx, odt, pdf, zip_bomb
 
@@ -144,9 +146,29 @@ def test_a_zip_bomb_is_refused_without_being_unpacked() -> None:
     assert time.perf_counter() - started < 5
 
 
-def test_a_member_that_compresses_too_well_is_refused() -> None:
-    with pytest.raises(DocumentError, match="unpacks to more than"):
+def test_a_member_that_compresses_too_well_is_refused_naming_the_ratio() -> None:
+    # Under the size limit, but packed a thousand to one.
+    with pytest.raises(DocumentError) as refused:
         document_read("story.odt", zip_bomb(name="content.xml", size=5_000_000))
+
+    assert str(refused.value) == (
+        f"“story.odt” is compressed more than {MAX_COMPRESSION_RATIO} to 1, as no "
+        "real document is, so it was not opened; please send the text alone."
+    )
+
+
+def test_formatting_nested_too_deep_in_a_document_is_flattened_saying_so() -> None:
+    link = '<text:a xlink:href="https://news.example/">'
+    body = f"<text:p>{link * 150}Deep text{'</text:a>' * 150}</text:p>"
+
+    document = document_read("story.odt", odt(body))
+
+    assert "Deep text" in document.html
+    assert document.html.count("<a ") <= MAX_NESTING
+    assert document.problems == (
+        f"The formatting in “story.odt” was nested more than {MAX_NESTING} levels "
+        "deep; the deeper formatting was removed, the text kept.",
+    )
 
 
 @pytest.mark.parametrize(

@@ -470,12 +470,6 @@ def test_a_forged_pass_below_the_server_s_dmarc_failure_is_not_believed(
     assert mail.outbox == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="authentication.authentication_read reads every header naming our server "
-    "until another server's, so a sender's own header directly below ours adds a "
-    "dkim=pass that vouches for a message SPF rejected",
-)
 def test_a_forged_pass_below_the_server_s_spf_failure_is_not_believed(
     arrive: Arrive, settings: SettingsWrapper
 ) -> None:
@@ -850,12 +844,6 @@ def test_a_zip_bomb_document_is_refused_and_the_writer_told(arrive: Arrive) -> N
     assert submission.body_html == "<p>My story is attached.</p>"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="documents._open_archive refuses a member unpacking past "
-    "MAX_COMPRESSION_RATIO with the sentence of the size limit (_too_big), so a "
-    "5 MB bomb is said to unpack to 'more than 60 MB'",
-)
 def test_a_document_packed_past_the_compression_ratio_is_told_the_limit_it_hit(
     arrive: Arrive,
 ) -> None:
@@ -907,11 +895,6 @@ def test_html_nested_too_deep_keeps_its_text(arrive: Arrive) -> None:
     assert "Deep text" in submission.body_html
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sanitise._limit_nesting drops the tags past MAX_NESTING silently: no "
-    "problem is recorded, so neither the editor nor the writer is told",
-)
 def test_html_nested_too_deep_is_told_to_the_writer(arrive: Arrive) -> None:
     html = "<blockquote>" * (MAX_NESTING * 20) + "Deep text"
 
@@ -996,13 +979,6 @@ def test_the_form_refuses_files_too_large_saying_the_limit(
     assert not RawMessage.objects.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="web_form.contribution_store sets the headline as the Subject header; "
-    "email.message.EmailMessage refuses a line break in it with ValueError, so a "
-    "headline with a line break is a server error instead of a page saying what to fix",
-)
 def test_the_form_answers_a_headline_with_a_line_break_without_failing(
     form_client: Client,
 ) -> None:
@@ -1013,12 +989,6 @@ def test_the_form_answers_a_headline_with_a_line_break_without_failing(
         assert "\n" not in submission.headline
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="web_form.contribution_store puts the name into the From header; a line "
-    "break in it raises ValueError (a server error)",
-)
 def test_the_form_answers_a_name_with_a_line_break_without_failing(
     form_client: Client,
 ) -> None:

@@ -6,7 +6,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsdesk.contributions.sanitise import MAX_NESTING, sanitise_html, text_to_html
+from newsdesk.contributions.sanitise import (
+    MAX_NESTING,
+    sanitise_html,
+    sanitise_html_checked,
+    text_to_html,
+)
 
 
 def test_script_is_dropped_with_its_content() -> None:
@@ -193,6 +198,16 @@ def test_deep_nesting_is_bounded_and_keeps_the_text() -> None:
 
     assert result.count("<blockquote>") == MAX_NESTING
     assert "Deep text" in result
+
+
+def test_flattened_nesting_is_reported_and_ordinary_nesting_is_not() -> None:
+    deep = sanitise_html_checked("<blockquote>" * (MAX_NESTING + 1) + "Deep text")
+    shallow = sanitise_html_checked("<blockquote>" * MAX_NESTING + "Text")
+
+    assert deep.flattened
+    assert deep.html.count("<blockquote>") == MAX_NESTING
+    assert not shallow.flattened
+    assert shallow.html.count("<blockquote>") == MAX_NESTING
 
 
 def test_many_character_references_in_one_text_take_linear_time() -> None:

@@ -68,6 +68,35 @@ def test_a_document_attached_in_the_form_becomes_the_story(client: Client) -> No
     assert submission.files.get().name == "floods.docx"
 
 
+def test_line_breaks_in_the_headline_and_name_are_folded_to_spaces(
+    client: Client,
+) -> None:
+    response = _post(
+        client,
+        name="Farida\r\nBcc: victim@else.example",
+        headline="Floods reach\r\n the capital\u2028\x1b today",
+    )
+
+    assert response.status_code == 200
+    submission = Submission.objects.get()
+    assert submission.headline == "Floods reach the capital today"
+    assert submission.sender_name == "Farida Bcc: victim@else.example"
+    receipt = mail.outbox[-1]
+    assert receipt.to == ["farida@writers.example"]
+    assert receipt.bcc == []
+    assert receipt.subject == "Received: Floods reach the capital today"
+
+
+def test_a_headline_of_nothing_but_control_characters_is_asked_for(
+    client: Client,
+) -> None:
+    response = _post(client, headline="\x1b\x07")
+
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    assert not RawMessage.objects.exists()
+
+
 def test_a_bot_filling_the_hidden_field_is_thanked_and_dropped(client: Client) -> None:
     response = _post(client, website="https://spam.example")
 
