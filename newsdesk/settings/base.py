@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "taggit",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -110,6 +112,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "newsdesk.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -119,6 +123,19 @@ ROOT_URLCONF = "newsdesk.urls"
 WSGI_APPLICATION = "newsdesk.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "wagtailadmin_login"
+# The newsroom's sign-in form: Wagtail's, refusing to try passwords while an account
+# or a network is locked out after repeated failures.
+WAGTAILADMIN_USER_LOGIN_FORM = "newsdesk.accounts.sign_in.NewsroomLoginForm"
+# Editors and administrators sign in with a code from an authenticator app too; the
+# groups named here may choose not to (reporters writing drafts).
+NEWSDESK_TWO_FACTOR_REQUIRED = env_bool("NEWSDESK_TWO_FACTOR_REQUIRED", True)
+NEWSDESK_TWO_FACTOR_EXEMPT_GROUPS = env_list(
+    "NEWSDESK_TWO_FACTOR_EXEMPT_GROUPS", ["Reporters"]
+)
+OTP_TOTP_ISSUER = NEWSDESK_SITE_NAME
+# A newsroom session ends after this many hours (at once when the browser closes,
+# unless "Remember me" was ticked).
+SESSION_COOKIE_AGE = env_int("NEWSDESK_SESSION_HOURS", 12, minimum=1) * 3600
 
 TEMPLATES = [
     {

@@ -23,3 +23,6 @@ WHITENOISE_AUTOREFRESH = True
 # Most tests follow a submission from a writer the agency knows; the tests of the
 # new-writer confirmation (tests/contributions/test_confirmation.py) turn it on.
 NEWSDESK_CONFIRM_NEW_WRITERS = False
+# Most tests sign in with force_login and no second factor; the two-factor tests
+# (tests/accounts/test_two_factor.py) turn it on.
+NEWSDESK_TWO_FACTOR_REQUIRED = False

@@ -168,5 +168,10 @@ class Command(BaseCommand):
         ]
         if get_user_model().objects.filter(username="editor").exists():
             lines.append("  Demo editor     username editor, password newsdesk-demo")
+            if settings.NEWSDESK_TWO_FACTOR_REQUIRED:
+                lines.append(
+                    "                  (the first sign-in sets up two-factor sign-in: "
+                    "have an authenticator app ready)"
+                )
         lines += ["Press Ctrl-C to stop.", ""]
         self.stdout.write("\n".join(lines))

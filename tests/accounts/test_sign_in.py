@@ -1,0 +1,131 @@
+"""Signing in to the newsroom: password guessing is slowed down, sessions end, and
+sign-ins and role changes are in the audit log."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from wagtail.models import ModelLogEntry
+
+from newsdesk.accounts.models import User
+from newsdesk.accounts.sign_in import (
+    ADDRESS_FAILURES,
+    ADDRESS_LOCKED,
+    LOCKED,
+    SIGN_IN_FAILURES,
+)
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "a-long-test-password"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_counters() -> None:
+    cache.clear()
+
+
+@pytest.fixture
+def desk(db: None) -> User:
+    user = User.objects.create_user(
+        username="desk", email="desk@news.example", password=PASSWORD
+    )
+    user.groups.add(Group.objects.get(name="Moderators"))
+    return user
+
+
+def _try(client: Client, username: str, password: str) -> str:
+    response = client.post(
+        reverse("wagtailadmin_login"), {"username": username, "password": password}
+    )
+    return "" if response.status_code == 302 else response.content.decode()
+
+
+def test_repeated_wrong_passwords_lock_the_account_for_a_while(
+    client: Client, desk: User
+) -> None:
+    for _ in range(SIGN_IN_FAILURES):
+        assert _try(client, "desk", "wrong-password")
+
+    # even the right password is not tried now, and the page says why
+    locked = _try(client, "desk", PASSWORD)
+    assert "Too many wrong passwords for this account" in locked
+    assert client.get("/newsroom/").status_code == 302
+
+    # after the window, the right password works
+    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
+        assert _try(client, "desk", PASSWORD) == ""
+    failures = ModelLogEntry.objects.for_instance(desk).filter(
+        action="newsdesk.sign_in_failed"
+    )
+    assert failures.count() == SIGN_IN_FAILURES
+
+
+def test_a_success_clears_earlier_failures(client: Client, desk: User) -> None:
+    for _ in range(SIGN_IN_FAILURES - 1):
+        _try(client, "desk", "wrong-password")
+    assert _try(client, "desk", PASSWORD) == ""
+    client.logout()
+
+    # the slate is clean: one more mistake does not lock the account
+    _try(client, "desk", "wrong-password")
+    assert _try(client, "desk", PASSWORD) == ""
+
+
+def test_one_network_guessing_many_accounts_is_stopped(client: Client) -> None:
+    for n in range(ADDRESS_FAILURES):
+        _try(client, f"nobody-{n}", "guess")
+
+    page = _try(client, "someone-else", "guess")
+
+    assert ADDRESS_LOCKED in page
+    assert LOCKED not in page
+    # network addresses are never stored, only counted under a keyed hash
+    assert not ModelLogEntry.objects.filter(data__icontains="127.0.0.1").exists()
+
+
+def test_sessions_end(client: Client, desk: User) -> None:
+    assert settings.SESSION_COOKIE_AGE == 12 * 3600
+    client.post(
+        reverse("wagtailadmin_login"), {"username": "desk", "password": PASSWORD}
+    )
+    # without "Remember me" the session ends with the browser
+    assert client.session.get_expire_at_browser_close()
+    with time_machine.travel(timezone.now() + timedelta(hours=13)):
+        assert client.get("/newsroom/").status_code == 302
+
+
+def test_sign_in_and_out_and_role_changes_are_in_the_audit_log(
+    client: Client, desk: User
+) -> None:
+    client.post(
+        reverse("wagtailadmin_login"), {"username": "desk", "password": PASSWORD}
+    )
+    client.post(reverse("wagtailadmin_logout"))
+    desk.groups.add(Group.objects.get(name="Editors"))
+    desk.groups.remove(Group.objects.get(name="Moderators"))
+
+    entries = list(
+        ModelLogEntry.objects.for_instance(desk)
+        .order_by("timestamp", "pk")
+        .values_list("action", "data")
+    )
+    actions = [action for action, _ in entries]
+    assert actions[-4:] == [
+        "newsdesk.sign_in",
+        "newsdesk.sign_out",
+        "newsdesk.roles_changed",
+        "newsdesk.roles_changed",
+    ]
+    removed = entries[-1][1]
+    assert removed["change"] == "remove"
+    assert removed["groups"] == ["Moderators"]
+    assert removed["now"] == ["Editors"]
