@@ -648,7 +648,8 @@ def submissions_digest_send() -> int:
 
     with transaction.atomic():
         waiting = list(
-            Submission.objects.select_for_update()
+            # Only the submissions' rows are locked (PostgreSQL locks no outer join).
+            Submission.objects.select_for_update(of=("self",))
             .filter(state=Submission.State.NEW, digest_sent_at__isnull=True)
             .select_related("desk")
             .order_by("received_at", "pk")
