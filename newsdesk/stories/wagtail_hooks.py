@@ -6,12 +6,18 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.models import Page
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .models import Desk, Person, StoryPage
+from .selectors import review_refusal
 
 
 class PersonViewSet(SnippetViewSet):
@@ -68,3 +74,17 @@ class DeskViewSet(SnippetViewSet):
 
 
 register_snippet(DeskViewSet)
+
+
+@hooks.register("before_publish_page")
+def publish_only_through_review(
+    request: HttpRequest, page: Page
+) -> HttpResponse | None:
+    """Refuse to publish directly, from the page editor, a story whose review has
+    more than one step (opinion: a desk editor, then a chief editor) to anyone who
+    cannot give its last approval; they submit it for review instead."""
+    refusal = review_refusal(page=page, user=request.user)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("wagtailadmin_pages:edit", page.pk)
+    return None

@@ -44,7 +44,7 @@ from .dates import (
     story_day_counts,
     story_list_live_on_day,
 )
-from .desks import desk_for, desk_list
+from .desks import desk_for, desk_list, review_refusal
 from .fronts import (
     author_archive_context,
     author_context,
@@ -158,6 +158,7 @@ __all__ = [
     "public_path",
     "reader_page_context",
     "reader_path",
+    "review_refusal",
     "section_archive_context",
     "section_context",
     "section_list_live",

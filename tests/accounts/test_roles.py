@@ -1,0 +1,220 @@
+"""What each newsroom role can and cannot do, over HTTP: reporters write and submit,
+desk editors edit and approve news, chief editors publish and give the second
+approval for opinion, administrators run the newsroom itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+from django.urls import reverse
+from wagtail.models import Workflow, WorkflowPage, WorkflowState
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
+
+from newsdesk.accounts.models import User
+from newsdesk.contributions.services import submission_receive
+from newsdesk.stories.models import SectionPage, StoryPage
+from tests.contributions.test_services import parsed
+from tests.stories.factories import make_person, make_section, make_story
+
+pytestmark = pytest.mark.django_db
+
+OPINION_REVIEW = "Opinion review: desk, then chief editor"
+
+
+def _member(role: str) -> Client:
+    user = User.objects.create_user(
+        username=role.lower().replace(" ", "-"),
+        email=f"{role.split()[0].lower()}@news.example",
+        password="a-long-test-password",
+    )
+    user.groups.add(Group.objects.get(name=role))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _form(story: StoryPage, action: str, **changes: Any) -> dict[str, Any]:
+    author = story.authors.get()
+    values: dict[str, Any] = {
+        "title": story.title,
+        "slug": story.slug,
+        "standfirst": "",
+        "dateline": "KABUL",
+        "kind": story.kind,
+        "language": "en",
+        "authors": inline_formset(
+            [{"id": author.pk, "person": author.person_id, "ORDER": 1}], initial=1
+        ),
+        "body": rich_text("<p>The river rose overnight.</p>"),
+        "tags": "",
+        "source_credit": "",
+        "source_url": "",
+        "corrections": inline_formset([]),
+        action: action,
+    }
+    values.update(changes)
+    return nested_form_data(values)
+
+
+def _edit(client: Client, story: StoryPage, action: str, **changes: Any) -> int:
+    response = client.post(
+        reverse("wagtailadmin_pages:edit", args=[story.pk]),
+        _form(story, action, **changes),
+    )
+    return response.status_code
+
+
+def _approve(client: Client, story: StoryPage) -> int:
+    state = WorkflowState.objects.get(object_id=str(story.pk), status="in_progress")
+    task_state = state.current_task_state
+    assert task_state is not None
+    response = client.post(
+        reverse(
+            "wagtailadmin_pages:workflow_action",
+            args=[story.pk, "approve", task_state.pk],
+        ),
+        {"comment": ""},
+    )
+    return response.status_code
+
+
+def _live(story: StoryPage) -> bool:
+    return StoryPage.objects.get(pk=story.pk).live
+
+
+@pytest.fixture
+def draft(section: SectionPage) -> StoryPage:
+    return make_story(section=section, title="Floods reach the capital")
+
+
+def test_a_reporter_writes_drafts_and_submits_them_but_cannot_publish(
+    section: SectionPage, draft: StoryPage
+) -> None:
+    reporter = _member("Reporters")
+
+    add = reverse("wagtailadmin_pages:add", args=["stories", "storypage", section.pk])
+    assert reporter.get(add).status_code == 200
+    # another's draft is not theirs to change; publishing is refused
+    assert _edit(reporter, draft, "action-publish") in (302, 403)
+    assert not _live(draft)
+    assert reporter.get(reverse("contributions:index")).status_code in (302, 403)
+    assert reporter.get(reverse("wagtailusers_users:index")).status_code in (302, 403)
+
+
+def test_a_reporters_own_draft_goes_to_review_not_live(
+    section: SectionPage,
+) -> None:
+    reporter = _member("Reporters")
+    person = make_person(name="Reporter")
+    response = reporter.post(
+        reverse("wagtailadmin_pages:add", args=["stories", "storypage", section.pk]),
+        nested_form_data(
+            {
+                "title": "Council meets",
+                "slug": "council-meets",
+                "standfirst": "",
+                "dateline": "",
+                "kind": "news",
+                "language": "en",
+                "authors": inline_formset([{"person": person.pk, "ORDER": 1}]),
+                "body": rich_text("<p>The council met.</p>"),
+                "tags": "",
+                "source_credit": "",
+                "source_url": "",
+                "corrections": inline_formset([]),
+                "action-submit": "action-submit",
+            }
+        ),
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    story = StoryPage.objects.get(slug="council-meets")
+    assert not story.live
+    assert WorkflowState.objects.get(object_id=str(story.pk)).status == "in_progress"
+
+
+def test_a_desk_editor_edits_any_story_and_gives_news_its_one_approval(
+    draft: StoryPage, django_capture_on_commit_callbacks: Any
+) -> None:
+    desk = _member("Desk editors")
+
+    # edits another's draft
+    assert _edit(desk, draft, "action-save", title="Floods reach Kabul") == 302
+    latest = StoryPage.objects.get(pk=draft.pk).get_latest_revision_as_object()
+    assert latest.title == "Floods reach Kabul"
+    # news needs one approval: theirs publishes it
+    assert _edit(desk, draft, "action-submit") == 302
+    assert not _live(draft)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _approve(desk, draft) == 302
+    assert _live(draft)
+
+
+def test_a_desk_editor_accepts_submissions(section: SectionPage) -> None:
+    desk = _member("Desk editors")
+    submission = submission_receive(parsed=parsed(), raw=None)
+
+    response = desk.post(
+        reverse("contributions:detail", args=[submission.pk]),
+        {"section": section.pk, "kind": "news", "language": "en"},
+    )
+
+    assert response.status_code == 302
+    submission.refresh_from_db()
+    assert submission.story_id is not None
+
+
+def test_opinion_needs_a_desk_editor_then_a_chief_editor(
+    home: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    opinion = make_section(home, title="Opinion", slug="opinion")
+    WorkflowPage.objects.create(
+        page=opinion, workflow=Workflow.objects.get(name=OPINION_REVIEW)
+    )
+    column = make_story(
+        section=opinion, title="The dams we never built", kind="opinion"
+    )
+    reporter, desk, chief = (
+        _member("Reporters"),
+        _member("Desk editors"),
+        _member("Chief editors"),
+    )
+    assert reporter  # the reporter only wrote it
+    # the desk editor may not skip the review by publishing it themselves
+    with django_capture_on_commit_callbacks(execute=True):
+        _edit(desk, column, "action-publish")
+    assert not _live(column)
+    assert _edit(desk, column, "action-submit") == 302
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _approve(desk, column) == 302
+    assert not _live(column)  # one approval is not enough for opinion
+    # the desk editor cannot give the chief editor's approval too
+    assert _approve(desk, column) in (302, 403)
+    assert not _live(column)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _approve(chief, column) == 302
+    assert _live(column)
+
+
+def test_a_chief_editor_publishes_anything(
+    draft: StoryPage, django_capture_on_commit_callbacks: Any
+) -> None:
+    chief = _member("Chief editors")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _edit(chief, draft, "action-publish") == 302
+
+    assert _live(draft)
+    assert chief.get(reverse("wagtailusers_users:index")).status_code in (302, 403)
+
+
+def test_an_administrator_runs_users_desks_and_workflows() -> None:
+    admin = _member("Administrators")
+
+    assert admin.get(reverse("wagtailusers_users:index")).status_code == 200
+    assert admin.get(reverse("wagtailsnippets_stories_desk:list")).status_code == 200
+    assert admin.get(reverse("wagtailadmin_workflows:index")).status_code == 200
