@@ -62,7 +62,10 @@ def _previous_snapshot(
     """Return the byline and tags of the revision published before this one."""
     entry = (
         PageLogEntry.objects.filter(
-            page_id=story.pk, action="wagtail.publish", revision__isnull=False
+            page_id=story.pk,
+            # published by an editor, or by the worker at its scheduled time
+            action__in=("wagtail.publish", "wagtail.publish.scheduled"),
+            revision__isnull=False,
         )
         .exclude(revision=revision)
         .select_related("revision")

@@ -191,6 +191,9 @@ else:
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Jobs the worker runs at start and then every so many seconds: (dotted path, seconds).
 NEWSDESK_PERIODIC_JOBS = [
+    # Publish and unpublish what editors scheduled (Wagtail's go-live and expiry
+    # times), catching up on any time missed while the worker was down.
+    ("newsdesk.stories.scheduling.scheduled_publishing_run", 30.0),
     # Read any stored message that has no submission yet (after a crash, or a failure).
     ("newsdesk.contributions.services.raw_messages_parse_pending", 300.0),
     # Drop stories older than two days from the Google News sitemap on quiet days.
