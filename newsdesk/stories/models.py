@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -241,6 +242,14 @@ class SectionPage(Page):
         return context
 
 
+def _text_input() -> forms.TextInput:
+    return forms.TextInput(attrs={"dir": "auto"})
+
+
+def _text_area() -> forms.Textarea:
+    return forms.Textarea(attrs={"dir": "auto", "rows": 3})
+
+
 class StoryPage(Page):
     """One story: news, opinion, editorial, analysis or feature."""
 
@@ -295,8 +304,10 @@ class StoryPage(Page):
     )
 
     content_panels: ClassVar[list[Any]] = [
-        FieldPanel("title", heading="Headline"),
-        FieldPanel("standfirst"),
+        # dir="auto": Dari and Pashto run right to left as they are typed (the
+        # body's editor sets each paragraph's direction from its text itself).
+        FieldPanel("title", heading="Headline", widget=_text_input()),
+        FieldPanel("standfirst", widget=_text_area()),
         MultiFieldPanel(
             [FieldPanel("dateline"), FieldPanel("kind"), FieldPanel("language")],
             heading="About this story",
@@ -305,8 +316,8 @@ class StoryPage(Page):
         MultiFieldPanel(
             [
                 FieldPanel("lead_image"),
-                FieldPanel("lead_image_alt"),
-                FieldPanel("lead_image_caption"),
+                FieldPanel("lead_image_alt", widget=_text_input()),
+                FieldPanel("lead_image_caption", widget=_text_input()),
                 FieldPanel("lead_image_credit"),
             ],
             heading="Lead image",

@@ -23,6 +23,7 @@ from .models import (
     StoryPage,
     StoryTag,
 )
+from .selectors.checks import story_publish_problems
 from .signals import story_drafted
 
 if TYPE_CHECKING:
@@ -116,11 +117,10 @@ def story_publish(*, story: StoryPage, by: User) -> Revision:
         )
     revision = story.get_latest_revision()
     draft = revision.as_object() if revision else story
-    if not draft.title.strip():
-        raise StoryValidationError("A story needs a headline before it is published.")
-    if not draft.authors.exists():
+    problems = story_publish_problems(draft)
+    if problems:
         raise StoryValidationError(
-            f"“{draft.title}” needs a byline before it is published."
+            f"“{draft.title}” cannot be published yet: {' '.join(problems)}"
         )
     if revision is None:
         revision = story.save_revision(user=by)

@@ -17,7 +17,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .models import Desk, Person, StoryPage
-from .selectors import review_refusal
+from .selectors import review_refusal, story_publish_problems
 
 
 class PersonViewSet(SnippetViewSet):
@@ -86,5 +86,20 @@ def publish_only_through_review(
     refusal = review_refusal(page=page, user=request.user)
     if refusal:
         messages.error(request, refusal)
+        return redirect("wagtailadmin_pages:edit", page.pk)
+    return None
+
+
+@hooks.register("before_publish_page")
+def publish_only_when_ready(request: HttpRequest, page: Page) -> HttpResponse | None:
+    """Keep a story with a missing byline, an overlong headline or an undescribed
+    picture as a draft (saved), saying what to fix, instead of publishing it."""
+    if not isinstance(page.specific, StoryPage):
+        return None
+    problems = story_publish_problems(page.specific)
+    if problems:
+        messages.error(
+            request, "Saved as a draft, not published: " + " ".join(problems)
+        )
         return redirect("wagtailadmin_pages:edit", page.pk)
     return None

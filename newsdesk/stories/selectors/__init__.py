@@ -5,6 +5,7 @@ both when the publisher writes a file and when Wagtail renders a preview, so the
 are the same HTML.
 """
 
+from .checks import HEADLINE_MAX, story_publish_problems
 from .common import (
     AUTHORS_PATH,
     DATE_ARCHIVE_PATH,
@@ -106,6 +107,7 @@ __all__ = [
     "DATE_ARCHIVE_PATH",
     "DESCRIPTION_WORDS",
     "FEED_PATH",
+    "HEADLINE_MAX",
     "HOME_LATEST",
     "HOME_PER_SECTION",
     "RELATED_SIZE",
@@ -177,6 +179,7 @@ __all__ = [
     "story_list_live_on_day",
     "story_list_related",
     "story_list_top",
+    "story_publish_problems",
     "story_related_map",
     "story_summary",
     "story_tags",

@@ -1,0 +1,33 @@
+"""What must be right before a story is published: the newsroom's last checks."""
+
+from __future__ import annotations
+
+from ..models import SectionPage, StoryPage
+
+# Longer headlines are cut short in search results and news apps.
+HEADLINE_MAX = 110
+
+
+def story_publish_problems(story: StoryPage) -> list[str]:
+    """Return what stops this version of a story from being published, in words an
+    editor can act on; empty when it may go."""
+    problems = []
+    headline = story.title.strip()
+    if not headline:
+        problems.append("It needs a headline.")
+    elif len(headline) > HEADLINE_MAX:
+        problems.append(
+            f"The headline is {len(headline)} characters long; keep it to "
+            f"{HEADLINE_MAX}, or search results and news apps cut it short."
+        )
+    # A revision's byline is in memory (all()), a saved story's in the database.
+    if not any(credit.person_id for credit in story.authors.all()):
+        problems.append("It needs a byline: add at least one author.")
+    if story.lead_image_id is not None and not story.lead_image_alt.strip():
+        problems.append(
+            "The lead image needs alt text: describe it for readers who cannot see it."
+        )
+    parent = story.get_parent() if story.pk else None
+    if parent is not None and not isinstance(parent.specific, SectionPage):
+        problems.append("It must be in a section.")
+    return problems
