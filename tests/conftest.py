@@ -134,3 +134,21 @@ def publish_at(
         return story
 
     return make
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give every test that commits to the database serialized rollback.
+
+    A transactional test empties the database when it ends; without this, what the
+    migrations put there (the page tree, the roles, the desks) is gone for the next
+    one, and a later test asking for it back collides with the content types Django
+    recreated in between (duplicate key on django_content_type).
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        names = getattr(item, "fixturenames", [])
+        transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+            "transactional_db" in names or "live_server" in names
+        )
+        if transactional and "django_db_serialized_rollback" not in names:
+            names.append("django_db_serialized_rollback")
