@@ -131,11 +131,25 @@ def serve(
     listeners = _listen(host, port, max(workers, 1))
     parent = os.getpid()
     children: set[int] = set()
+    stopping = False
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
+
+    # Told to stop from the moment the port is open: a stop asked for while the
+    # workers are being started still reaches every one of them.
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     for listener in listeners:
         pid = os.fork()
         if pid == 0:
             code = 0
             try:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 for other in listeners:
                     if other is not listener:
@@ -149,18 +163,8 @@ def serve(
         children.add(pid)
     for listener in listeners:
         listener.close()
-
-    stopping = False
-
-    def stop(signum: int, frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-        for child in children:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(child, signal.SIGTERM)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    if stopping:
+        stop(signal.SIGTERM, None)
     code = 0
     while children:
         try:
