@@ -21,6 +21,7 @@ from django.utils import timezone
 from wagtail.models import DraftStateMixin, Page, PageLogEntry, Revision
 
 from .models import StoryEvent, StoryPage
+from .services import story_event_record
 
 if TYPE_CHECKING:
     from newsdesk.accounts.models import User
@@ -121,8 +122,8 @@ def _unpublish_one(model: type[models.Model], pk: object, now: dt.datetime) -> b
         _duration(late),
     )
     if isinstance(obj, Page) and _is_story(obj.specific_class):
-        StoryEvent.objects.create(
-            story_id=obj.pk,
+        story_event_record(
+            story=obj.pk,
             kind=StoryEvent.Kind.UNPUBLISHED,
             note=f"Expired at its scheduled time, {_when(expire_at)}.",
         )
@@ -173,8 +174,8 @@ def _publish_one(
         _duration(now - go_live_at),
     )
     if _is_story(revision.content_type.model_class()):
-        StoryEvent.objects.create(
-            story_id=int(object_id),
+        story_event_record(
+            story=int(object_id),
             kind=StoryEvent.Kind.PUBLISHED,
             actor=_scheduled_by(revision),
             note=f"Published at its scheduled time, {_when(go_live_at)}.",

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.text import slugify
+from wagtail.log_actions import log
 from wagtail.models import Page, Revision
 
 from newsdesk.core.errors import PermissionDeniedError
@@ -96,9 +97,7 @@ def story_create_draft(
         for order, person in enumerate(dict.fromkeys(authors))
     )
     story.save_revision(user=by, log_action=True)
-    StoryEvent.objects.create(
-        story=story, kind=StoryEvent.Kind.ACCEPTED, actor=by, note=note
-    )
+    story_event_record(story=story, kind=StoryEvent.Kind.ACCEPTED, actor=by, note=note)
     transaction.on_commit(
         lambda: story_drafted.send(sender=StoryPage, story=story, actor=by)
     )
@@ -125,7 +124,7 @@ def story_publish(*, story: StoryPage, by: User) -> Revision:
     if revision is None:
         revision = story.save_revision(user=by)
     revision.publish(user=by)
-    StoryEvent.objects.create(story=story, kind=StoryEvent.Kind.PUBLISHED, actor=by)
+    story_event_record(story=story, kind=StoryEvent.Kind.PUBLISHED, actor=by)
     return revision
 
 
@@ -138,10 +137,39 @@ def story_unpublish(*, story: StoryPage, by: User, note: str = "") -> StoryPage:
     if not story.permissions_for_user(by).can_unpublish():
         raise PermissionDeniedError(f"You may not unpublish “{story.title}”.")
     story.unpublish(user=by)
-    StoryEvent.objects.create(
+    story_event_record(
         story=story, kind=StoryEvent.Kind.UNPUBLISHED, actor=by, note=note
     )
     return story
+
+
+# Wagtail's own history records these (with the revision); the agency's other
+# actions on a story are added to it.
+WAGTAIL_LOGS_ITSELF = frozenset(
+    {StoryEvent.Kind.PUBLISHED, StoryEvent.Kind.UNPUBLISHED}
+)
+
+
+def story_event_action(kind: str) -> str:
+    """Return the audit log's name for a kind of story event."""
+    return f"newsdesk.story.{kind}"
+
+
+def story_event_record(
+    *, story: StoryPage | int, kind: str, actor: User | None = None, note: str = ""
+) -> StoryEvent:
+    """Record something the agency did to a story: a story event, and an entry in
+    the story's history in the newsroom beside Wagtail's revisions."""
+    story_id = story if isinstance(story, int) else story.pk
+    event = StoryEvent.objects.create(
+        story_id=story_id, kind=kind, actor=actor, note=note
+    )
+    if kind not in WAGTAIL_LOGS_ITSELF:
+        page = (
+            story if isinstance(story, StoryPage) else StoryPage.objects.get(pk=story)
+        )
+        log(page, story_event_action(kind), user=actor, data={"note": note})
+    return event
 
 
 _SYNC_BATCH = 2000

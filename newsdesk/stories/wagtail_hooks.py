@@ -3,7 +3,7 @@ portrait; the desks incoming work is routed to."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import messages
@@ -12,12 +12,14 @@ from django.shortcuts import redirect
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.log_actions import LogFormatter
 from wagtail.models import Page
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from .models import Desk, Person, StoryPage
+from .models import Desk, Person, StoryEvent, StoryPage
 from .selectors import review_refusal, story_publish_problems
+from .services import WAGTAIL_LOGS_ITSELF, story_event_action
 
 
 class PersonViewSet(SnippetViewSet):
@@ -103,3 +105,21 @@ def publish_only_when_ready(request: HttpRequest, page: Page) -> HttpResponse | 
         )
         return redirect("wagtailadmin_pages:edit", page.pk)
     return None
+
+
+@hooks.register("register_log_actions")
+def register_story_event_actions(actions: Any) -> None:
+    """Name the agency's actions on a story in its history (Wagtail's page history
+    and Reports -> Site history), with the note given."""
+    for kind in StoryEvent.Kind:
+        if kind in WAGTAIL_LOGS_ITSELF:
+            continue
+
+        class StoryEventFormatter(LogFormatter):
+            label = kind.label
+
+            def format_message(self, log_entry: Any) -> str:
+                note = (log_entry.data or {}).get("note", "")
+                return f"{self.label}: {note}" if note else str(self.label)
+
+        actions.register_action(story_event_action(kind))(StoryEventFormatter)
