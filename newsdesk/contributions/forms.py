@@ -9,7 +9,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.images import get_image_model
 from wagtail.images.widgets import AdminImageChooser
 
-from newsdesk.stories.models import SectionPage, StoryPage
+from newsdesk.stories.models import Desk, SectionPage, StoryPage
 
 from .models import Contributor
 from .profiles import contributor_profile_update
@@ -83,3 +83,56 @@ class ContributorForm(WagtailAdminModelForm):
                 photo=self.cleaned_data.get("photo"),
             )
         return contributor
+
+
+def _queue_editors() -> Any:
+    """Active newsroom users who may accept submissions."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    perm = Q(
+        user_permissions__codename="accept_submission",
+        user_permissions__content_type__app_label="contributions",
+    ) | Q(
+        groups__permissions__codename="accept_submission",
+        groups__permissions__content_type__app_label="contributions",
+    )
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(perm | Q(is_superuser=True))
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+class AssignSubmissionForm(forms.Form):
+    """Who is to deal with a submission, and by when."""
+
+    assigned_to = forms.ModelChoiceField(
+        queryset=_queue_editors(),
+        required=False,
+        label="Assign to",
+        empty_label="Nobody",
+    )
+    due_at = forms.DateTimeField(
+        required=False,
+        label="Due",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Read anew for each form: the editors change while the server runs.
+        self.fields["assigned_to"].queryset = _queue_editors()  # type: ignore[attr-defined]
+
+
+class MoveToDeskForm(forms.Form):
+    """The desk whose queue a submission waits on."""
+
+    desk = forms.ModelChoiceField(
+        queryset=Desk.objects.order_by("order", "name"),
+        required=False,
+        empty_label="No desk",
+    )

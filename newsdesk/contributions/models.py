@@ -138,6 +138,7 @@ class Submission(BaseModel):
         QUARANTINED = "quarantined", "Held: the sender may be forged"
         ACCEPTED = "accepted", "Accepted"
         DECLINED = "declined", "Declined"
+        MERGED = "merged", "Merged into another"
 
     raw_message = models.OneToOneField(
         RawMessage,
@@ -214,6 +215,25 @@ class Submission(BaseModel):
         related_name="+",
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_submissions",
+        help_text="The editor who is to deal with it.",
+    )
+    due_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the editor should have dealt with it."
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged",
+        help_text="The submission this duplicate was merged into.",
+    )
     decision_note = models.TextField(
         blank=True, help_text="The editor's note to the writer when declining."
     )

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet
 
 from newsdesk.stories.selectors import absolute_url, public_path
 
@@ -21,13 +21,26 @@ def submission_list(
     """Return submissions, newest first, optionally only those in one state and on
     some desks."""
     submissions = Submission.objects.select_related(
-        "story", "contributor", "raw_message", "desk"
+        "story", "contributor", "raw_message", "desk", "assigned_to"
     )
     if state:
         submissions = submissions.filter(state=state)
     if desks is not None:
         submissions = submissions.filter(desk__in=desks)
     return submissions.order_by("-received_at", "-pk")
+
+
+def submission_list_assigned(*, user: Any) -> QuerySet[Submission]:
+    """Return the submissions still open that are assigned to a user, soonest due
+    first."""
+    return (
+        Submission.objects.select_related("desk")
+        .filter(
+            assigned_to=user,
+            state__in=(Submission.State.NEW, Submission.State.QUARANTINED),
+        )
+        .order_by(F("due_at").asc(nulls_last=True), "received_at")
+    )
 
 
 def submission_count_new(*, desks: Collection[int] | None = None) -> int:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
 from django.http import (
     FileResponse,
     Http404,
@@ -15,15 +16,22 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import TemplateView, View
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from newsdesk.core.errors import NewsdeskError
 from newsdesk.stories.selectors import desk_list
 
-from .forms import AcceptSubmissionForm, DeclineSubmissionForm
+from .forms import (
+    AcceptSubmissionForm,
+    AssignSubmissionForm,
+    DeclineSubmissionForm,
+    MoveToDeskForm,
+)
 from .models import Submission, SubmissionFile
 from .profiles import contributor_terms_agreed
+from .queue import submission_assign, submission_merge, submission_move_to_desk
 from .selectors import (
     contributor_of,
     submission_counts_by_desk,
@@ -96,7 +104,7 @@ class SubmissionDetailView(
     ) -> HttpResponseBase:
         self.submission = get_object_or_404(
             Submission.objects.select_related(
-                "raw_message", "story", "contributor", "desk"
+                "raw_message", "story", "contributor", "desk", "assigned_to"
             ),
             pk=kwargs["pk"],
         )
@@ -132,6 +140,13 @@ class SubmissionDetailView(
                 }
             ),
             decline_form=DeclineSubmissionForm(),
+            assign_form=AssignSubmissionForm(
+                initial={
+                    "assigned_to": self.submission.assigned_to_id,
+                    "due_at": self.submission.due_at,
+                }
+            ),
+            move_form=MoveToDeskForm(initial={"desk": self.submission.desk_id}),
             can_accept=self.request.user.has_perm("contributions.accept_submission")
             and self.submission.state
             in (Submission.State.NEW, Submission.State.QUARANTINED),
@@ -181,6 +196,71 @@ class SubmissionDeclineView(PermissionRequiredMixin, View):
             return redirect("contributions:detail", pk=pk)
         messages.success(request, "Declined; the writer is told.")
         return redirect("contributions:index")
+
+
+class _QueueActionView(PermissionRequiredMixin, View):
+    """A one-click action on a submission from its page or the queue."""
+
+    permission_required = "contributions.accept_submission"
+
+    def act(self, request: HttpRequest, submission: Submission) -> str:
+        """Do the action; return what to tell the editor."""
+        raise NotImplementedError
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        submission = get_object_or_404(Submission, pk=pk)
+        try:
+            said = self.act(request, submission)
+        except (NewsdeskError, ValidationError) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, said)
+        back = request.POST.get("next", "")
+        if back and url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}
+        ):
+            return redirect(back)
+        return redirect("contributions:detail", pk=pk)
+
+
+class SubmissionAssignView(_QueueActionView):
+    """Assign a submission to an editor (or to oneself: "Take it") with a due time."""
+
+    def act(self, request: HttpRequest, submission: Submission) -> str:
+        if request.POST.get("take"):
+            to, due = request.user, submission.due_at
+        else:
+            form = AssignSubmissionForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(
+                    [str(e) for errors in form.errors.values() for e in errors]
+                )
+            to, due = form.cleaned_data["assigned_to"], form.cleaned_data["due_at"]
+        submission_assign(submission=submission, to=to, due_at=due, by=request.user)  # type: ignore[arg-type]
+        return f"Assigned to {to}." if to else "Assigned to nobody."
+
+
+class SubmissionMoveView(_QueueActionView):
+    """Put a submission on another desk's queue."""
+
+    def act(self, request: HttpRequest, submission: Submission) -> str:
+        form = MoveToDeskForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError("Choose a desk from the list.")
+        desk = form.cleaned_data["desk"]
+        submission_move_to_desk(submission=submission, desk=desk, by=request.user)  # type: ignore[arg-type]
+        return f"Moved to {desk.name}." if desk else "Moved off every desk."
+
+
+class SubmissionMergeView(_QueueActionView):
+    """Fold a duplicate into the submission it repeats."""
+
+    def act(self, request: HttpRequest, submission: Submission) -> str:
+        into = Submission.objects.filter(pk=request.POST.get("into") or 0).first()
+        if into is None:
+            raise ValidationError("There is no such submission to merge into.")
+        submission_merge(submission=submission, into=into, by=request.user)  # type: ignore[arg-type]
+        return f"Merged into submission #{into.pk}."
 
 
 class RawMessageDownloadView(PermissionRequiredMixin, View):

@@ -7,9 +7,11 @@ from typing import Any, ClassVar
 
 from django.http import HttpRequest
 from django.urls import include, path, reverse
+from django.utils import timezone
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.ui.components import Component
 from wagtail.admin.widgets.button import Button
 from wagtail.models import Page
 from wagtail.snippets.models import register_snippet
@@ -20,7 +22,12 @@ from newsdesk.accounts.models import User
 from . import urls
 from .forms import ContributorForm
 from .models import Contributor, Submission
-from .selectors import submission_count_new, user_desk_ids
+from .selectors import (
+    submission_count_new,
+    submission_list,
+    submission_list_assigned,
+    user_desk_ids,
+)
 
 
 class IncomingMenuItem(MenuItem):
@@ -111,3 +118,33 @@ class ContributorViewSet(SnippetViewSet):
 
 
 register_snippet(ContributorViewSet)
+
+
+class QueuePanels(Component):
+    """The dashboard's view of the queue: what came in on my desks, and what is
+    assigned to me (and when it is due)."""
+
+    name = "newsdesk_queue"
+    template_name = "contributions/dashboard/queue_panels.html"
+    order = 50
+
+    def get_context_data(self, parent_context: Any) -> dict[str, Any]:
+        request = parent_context["request"]
+        mine = user_desk_ids(request.user) or None
+        waiting = submission_list(desks=mine)
+        came_in = list(waiting[:5])
+        count = waiting.count()
+        return {
+            "came_in": came_in,
+            "waiting": count,
+            "came_in_heading": f"Came in ({count})" + (" on my desks" if mine else ""),
+            "assigned": list(submission_list_assigned(user=request.user)[:10]),
+            "now": timezone.now(),
+            "request": request,
+        }
+
+
+@hooks.register("construct_homepage_panels")
+def add_queue_panels(request: HttpRequest, panels: list[Any]) -> None:
+    if request.user.has_perm("contributions.view_submission"):
+        panels.append(QueuePanels())

@@ -12,13 +12,19 @@ from django.shortcuts import redirect
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.ui.components import Component
 from wagtail.log_actions import LogFormatter
 from wagtail.models import Page
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .models import Desk, Person, StoryEvent, StoryPage
-from .selectors import review_refusal, story_publish_problems
+from .selectors import (
+    review_refusal,
+    story_list_published_today,
+    story_publish_problems,
+    story_revisions_scheduled,
+)
 from .services import WAGTAIL_LOGS_ITSELF, story_event_action
 
 
@@ -123,3 +129,26 @@ def register_story_event_actions(actions: Any) -> None:
                 return f"{self.label}: {note}" if note else str(self.label)
 
         actions.register_action(story_event_action(kind))(StoryEventFormatter)
+
+
+class StoryPanels(Component):
+    """The dashboard's view of the stories: what is scheduled and when, and what
+    was published today."""
+
+    name = "newsdesk_stories"
+    template_name = "stories/dashboard/story_panels.html"
+    order = 60
+
+    def get_context_data(self, parent_context: Any) -> dict[str, Any]:
+        published = story_list_published_today()
+        return {
+            "scheduled": story_revisions_scheduled()[:10],
+            "published": published,
+            "published_heading": f"Published today ({len(published)})",
+            "request": parent_context["request"],
+        }
+
+
+@hooks.register("construct_homepage_panels")
+def add_story_panels(request: HttpRequest, panels: list[Any]) -> None:
+    panels.append(StoryPanels())

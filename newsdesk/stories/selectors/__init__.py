@@ -5,7 +5,12 @@ both when the publisher writes a file and when Wagtail renders a preview, so the
 are the same HTML.
 """
 
-from .checks import HEADLINE_MAX, story_publish_problems
+from .checks import (
+    HEADLINE_MAX,
+    story_list_published_today,
+    story_publish_problems,
+    story_revisions_scheduled,
+)
 from .common import (
     AUTHORS_PATH,
     DATE_ARCHIVE_PATH,
@@ -177,10 +182,12 @@ __all__ = [
     "story_list_live",
     "story_list_live_oldest_first",
     "story_list_live_on_day",
+    "story_list_published_today",
     "story_list_related",
     "story_list_top",
     "story_publish_problems",
     "story_related_map",
+    "story_revisions_scheduled",
     "story_summary",
     "story_tags",
     "tag_archive_context",

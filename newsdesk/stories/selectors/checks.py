@@ -1,6 +1,11 @@
-"""What must be right before a story is published: the newsroom's last checks."""
+"""Newsroom reads about publishing: the last checks before a story goes out, what
+is scheduled, and what went out today."""
 
 from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+from wagtail.models import Revision
 
 from ..models import SectionPage, StoryPage
 
@@ -31,3 +36,25 @@ def story_publish_problems(story: StoryPage) -> list[str]:
     if parent is not None and not isinstance(parent.specific, SectionPage):
         problems.append("It must be in a section.")
     return problems
+
+
+def story_revisions_scheduled() -> list[Revision]:
+    """Return the story revisions approved to go live at a time still to come,
+    soonest first."""
+    return list(
+        Revision.objects.filter(
+            approved_go_live_at__gt=timezone.now(),
+            content_type=ContentType.objects.get_for_model(StoryPage),
+        ).order_by("approved_go_live_at")
+    )
+
+
+def story_list_published_today() -> list[StoryPage]:
+    """Return the stories published (first or again) since midnight, newest first."""
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return list(
+        StoryPage.objects.live()
+        .filter(last_published_at__gte=midnight)
+        .order_by("-last_published_at")
+        .only("pk", "title", "last_published_at")[:20]
+    )

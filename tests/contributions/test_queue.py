@@ -1,0 +1,182 @@
+"""Working the incoming queue: taking and assigning submissions with a due time,
+moving them between desks, merging a duplicate into what it repeats; one click each."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from newsdesk.accounts.models import User
+from newsdesk.contributions.models import Submission, SubmissionFile
+from newsdesk.contributions.services import submission_receive
+from newsdesk.stories.models import Desk
+
+from .test_services import parsed
+
+pytestmark = pytest.mark.django_db
+
+
+def _receive(n: int, **overrides: object) -> Submission:
+    return submission_receive(
+        parsed=parsed(message_id=f"<queue-{n}@writers.example>", **overrides),
+        raw=None,
+    )
+
+
+@pytest.fixture
+def signed_in(editor: User) -> Client:
+    client = Client()
+    client.force_login(editor)
+    return client
+
+
+def test_take_it_is_one_click_from_the_queue(signed_in: Client, editor: User) -> None:
+    submission = _receive(1)
+    queue = reverse("contributions:index")
+    assert "Take it" in signed_in.get(queue).content.decode()
+
+    response = signed_in.post(
+        reverse("contributions:assign", args=[submission.pk]),
+        {"take": "1", "next": queue},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == queue
+    submission.refresh_from_db()
+    assert submission.assigned_to == editor
+    assert "assigned it to themselves" in submission.notes.get().body_html
+
+
+def test_assigning_to_a_colleague_with_a_due_time(
+    signed_in: Client, editor: User
+) -> None:
+    colleague = User.objects.create_user(username="farid", password="x" * 20)
+    colleague.groups.add(Group.objects.get(name="Desk editors"))
+    submission = _receive(1)
+
+    signed_in.post(
+        reverse("contributions:assign", args=[submission.pk]),
+        {"assigned_to": colleague.pk, "due_at": "2026-12-05T16:30"},
+    )
+
+    submission.refresh_from_db()
+    assert submission.assigned_to == colleague
+    assert submission.due_at is not None
+    # the newsroom's time zone (UTC in the tests)
+    expected = datetime(2026, 12, 5, 16, 30, tzinfo=UTC)
+    assert submission.due_at == expected
+    page = signed_in.get(reverse("contributions:detail", args=[submission.pk]))
+    assert "due" in page.content.decode()
+
+
+def test_only_someone_who_may_accept_can_be_assigned(
+    signed_in: Client, outsider: User
+) -> None:
+    submission = _receive(1)
+
+    response = signed_in.post(
+        reverse("contributions:assign", args=[submission.pk]),
+        {"assigned_to": outsider.pk},
+        follow=True,
+    )
+
+    submission.refresh_from_db()
+    assert submission.assigned_to is None
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_moving_a_submission_to_another_desk(signed_in: Client) -> None:
+    submission = _receive(1)
+    pashto = Desk.objects.get(name="Pashto")
+
+    signed_in.post(
+        reverse("contributions:move", args=[submission.pk]), {"desk": pashto.pk}
+    )
+
+    submission.refresh_from_db()
+    assert submission.desk == pashto
+    assert "moved it to the Pashto desk" in submission.notes.get().body_html
+
+
+def test_merging_a_duplicate_moves_its_files_and_leaves_the_queue(
+    signed_in: Client,
+) -> None:
+    text = " ".join(f"word{n}" for n in range(200))
+    first = _receive(1, body_html=f"<p>{text}</p>", body_text=text)
+    second = _receive(2, body_html=f"<p>{text}</p>", body_text=text)
+    SubmissionFile.objects.create(
+        submission=second,
+        name="photo.jpg",
+        content_type="image/jpeg",
+        size=3,
+        sha256="0" * 64,
+        path="files/x",
+        kind=SubmissionFile.Kind.PHOTO,
+    )
+    page = signed_in.get(reverse("contributions:detail", args=[second.pk]))
+    assert f"Merge this one into #{first.pk}" in page.content.decode()
+
+    signed_in.post(reverse("contributions:merge", args=[second.pk]), {"into": first.pk})
+
+    second.refresh_from_db()
+    assert second.state == Submission.State.MERGED
+    assert second.merged_into == first
+    assert [f.name for f in first.files.all()] == ["photo.jpg"]
+    assert f"merged submission #{second.pk}" in first.notes.get().body_html
+    queue = signed_in.get(reverse("contributions:index")).content.decode()
+    assert f"/submissions/{second.pk}/" not in queue
+    # merging it again is refused, with a reason
+    again = signed_in.post(
+        reverse("contributions:merge", args=[second.pk]),
+        {"into": first.pk},
+        follow=True,
+    )
+    assert "already merged" in again.content.decode()
+
+
+def test_a_submission_cannot_be_merged_into_itself(signed_in: Client) -> None:
+    submission = _receive(1)
+
+    response = signed_in.post(
+        reverse("contributions:merge", args=[submission.pk]),
+        {"into": submission.pk},
+        follow=True,
+    )
+
+    assert "cannot be merged into itself" in response.content.decode()
+    submission.refresh_from_db()
+    assert submission.state == Submission.State.NEW
+
+
+def test_the_queue_is_closed_to_those_who_may_not_accept(outsider: User) -> None:
+    submission = _receive(1)
+    client = Client()
+    client.force_login(outsider)
+
+    response = client.post(
+        reverse("contributions:assign", args=[submission.pk]), {"take": "1"}
+    )
+
+    assert response.status_code in (302, 403)
+    submission.refresh_from_db()
+    assert submission.assigned_to is None
+
+
+def test_a_decided_submission_is_not_reassigned(signed_in: Client) -> None:
+    submission = _receive(1)
+    Submission.objects.filter(pk=submission.pk).update(
+        state=Submission.State.DECLINED, due_at=timezone.now() - timedelta(days=1)
+    )
+
+    response = signed_in.post(
+        reverse("contributions:assign", args=[submission.pk]),
+        {"take": "1"},
+        follow=True,
+    )
+
+    assert "was already declined" in response.content.decode()
