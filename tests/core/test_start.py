@@ -59,7 +59,7 @@ def _get(url: str) -> tuple[int, bytes]:
             return response.status, response.read()
     except HTTPError as error:
         return error.code, error.read()
-    except URLError:  # not listening yet
+    except (URLError, TimeoutError):  # not listening yet, or still starting
         return 0, b""
 
 
