@@ -5,7 +5,11 @@ from __future__ import annotations
 import mimetypes
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
+
+from newsdesk.stories.models import StoryPage
+from newsdesk.stories.selectors import not_found_context, story_get_killed
 
 from .storage import media_file_of_rendition
 
@@ -29,7 +33,25 @@ def reader_page_missing(request: HttpRequest, path: str) -> HttpResponse:
     pattern is named ``wagtail_serve`` so that Wagtail can work out pages' public
     addresses (its "View live" links and the redirects it makes when a page moves).
     """
+    killed = story_get_killed(f"/{path}")
+    if killed is not None:
+        return _withdrawn(killed)
     raise Http404(f"No reader page at /{path}")
+
+
+def _withdrawn(story: StoryPage) -> HttpResponse:
+    """The notice at a killed story's address: 410 Gone, with the reason."""
+    context = not_found_context()
+    context.update(title=f"Withdrawn — {context['site'].name}", story=story)
+    response = HttpResponse(
+        render_to_string("reader/410.html", context),
+        status=410,
+        content_type="text/html; charset=utf-8",
+    )
+    # Kept briefly by caches in front: a kill is rare, and final.
+    response["Cache-Control"] = "public, max-age=300"
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 @require_safe

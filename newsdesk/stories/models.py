@@ -282,6 +282,19 @@ class StoryPage(Page):
         help_text="Credit for copy that came from elsewhere, shown under the story.",
     )
     source_url = models.URLField(max_length=500, blank=True)
+    killed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When it was withdrawn."
+    )
+    killed_path = models.CharField(
+        max_length=500,
+        blank=True,
+        db_index=True,
+        editable=False,
+        help_text="The reader address it had, which now answers 410 Gone.",
+    )
+    kill_reason = models.TextField(
+        blank=True, editable=False, help_text="Why it was withdrawn, shown to readers."
+    )
     tags = ClusterTaggableManager(through="stories.StoryTag", blank=True)
     lead_image = models.ForeignKey(
         "wagtailimages.Image",
@@ -346,6 +359,7 @@ class StoryPage(Page):
     class Meta:
         verbose_name = "story"
         verbose_name_plural = "stories"
+        permissions = (("kill_story", "Can kill (withdraw) a published story"),)
 
     def clean(self) -> None:
         super().clean()
@@ -439,6 +453,7 @@ class StoryEvent(BaseModel):
         ACCEPTED = "accepted", "Accepted from a submission"
         PUBLISHED = "published", "Published"
         UNPUBLISHED = "unpublished", "Unpublished"
+        KILLED = "killed", "Killed (withdrawn)"
 
     story = models.ForeignKey(
         StoryPage, on_delete=models.CASCADE, related_name="events"

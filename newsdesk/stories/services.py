@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.log_actions import log
 from wagtail.models import Page, Revision
@@ -25,7 +26,7 @@ from .models import (
     StoryTag,
 )
 from .selectors.checks import story_publish_problems
-from .signals import story_drafted
+from .signals import story_drafted, story_killed
 
 if TYPE_CHECKING:
     from newsdesk.accounts.models import User
@@ -170,6 +171,44 @@ def story_event_record(
         )
         log(page, story_event_action(kind), user=actor, data={"note": note})
     return event
+
+
+@transaction.atomic
+def story_kill(*, story: StoryPage, by: User, reason: str) -> StoryPage:
+    """Withdraw a published story, with a reason readers are shown.
+
+    It leaves every front, feed, sitemap and search result as an unpublished story
+    does; its address answers 410 Gone with a short notice giving the reason; the
+    kill is in its history, and partners are told (``story_killed``).
+    """
+    from .selectors import public_path
+
+    if not by.has_perm("stories.kill_story"):
+        raise PermissionDeniedError(f"You may not kill “{story.title}”.")
+    reason = reason.strip()
+    if not reason:
+        raise StoryValidationError("Say why the story is withdrawn: readers see it.")
+    story = StoryPage.objects.select_for_update().get(pk=story.pk)
+    if not story.live:
+        raise StoryStateError(
+            f"“{story.title}” is not published, so there is nothing to kill."
+        )
+    path = public_path(story)
+    # Set on the instance: unpublishing saves it.
+    story.killed_at, story.killed_path = timezone.now(), path
+    story.kill_reason = reason[:2000]
+    story.unpublish(user=by)
+    StoryPage.objects.filter(pk=story.pk).update(
+        killed_at=story.killed_at, killed_path=path, kill_reason=story.kill_reason
+    )
+    story_event_record(story=story, kind=StoryEvent.Kind.KILLED, actor=by, note=reason)
+    transaction.on_commit(
+        lambda: story_killed.send(
+            sender=StoryPage, story=story, path=path, reason=reason
+        )
+    )
+    story.refresh_from_db()
+    return story
 
 
 _SYNC_BATCH = 2000

@@ -3,16 +3,19 @@ portrait; the desks incoming work is routed to."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.components import Component
+from wagtail.admin.widgets.button import Button
 from wagtail.log_actions import LogFormatter
 from wagtail.models import Page
 from wagtail.snippets.models import register_snippet
@@ -26,6 +29,7 @@ from .selectors import (
     story_revisions_scheduled,
 )
 from .services import WAGTAIL_LOGS_ITSELF, story_event_action
+from .views import StoryKillView
 
 
 class PersonViewSet(SnippetViewSet):
@@ -152,3 +156,28 @@ class StoryPanels(Component):
 @hooks.register("construct_homepage_panels")
 def add_story_panels(request: HttpRequest, panels: list[Any]) -> None:
     panels.append(StoryPanels())
+
+
+@hooks.register("register_admin_urls")
+def register_story_action_urls() -> list[Any]:
+    return [
+        path("stories/<int:pk>/kill/", StoryKillView.as_view(), name="stories_kill")
+    ]
+
+
+@hooks.register("register_page_header_buttons")
+def kill_button(
+    page: Page, user: Any, view_name: str, next_url: str | None = None
+) -> Iterator[Button]:
+    """Offer "Kill" on a live story to those who may withdraw stories."""
+    if (
+        page.live
+        and isinstance(page.specific, StoryPage)
+        and user.has_perm("stories.kill_story")
+    ):
+        yield Button(
+            "Kill (withdraw)",
+            reverse("stories_kill", args=[page.pk]),
+            icon_name="warning",
+            priority=90,
+        )

@@ -7,6 +7,7 @@ are the same HTML.
 
 from .checks import (
     HEADLINE_MAX,
+    story_get_killed,
     story_list_published_today,
     story_publish_problems,
     story_revisions_scheduled,
@@ -176,6 +177,7 @@ __all__ = [
     "story_count_live",
     "story_count_older",
     "story_day_counts",
+    "story_get_killed",
     "story_last_modified",
     "story_lead_image",
     "story_list_for_sitemap",

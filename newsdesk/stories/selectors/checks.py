@@ -58,3 +58,16 @@ def story_list_published_today() -> list[StoryPage]:
         .order_by("-last_published_at")
         .only("pk", "title", "last_published_at")[:20]
     )
+
+
+def story_get_killed(path: str) -> StoryPage | None:
+    """Return the killed story that had this reader path, if one did."""
+    if not path or len(path) > 500:
+        return None
+    killed: StoryPage | None = (
+        StoryPage.objects.filter(killed_path=path, live=False)
+        .exclude(killed_at=None)
+        .order_by("-killed_at")
+        .first()
+    )
+    return killed
