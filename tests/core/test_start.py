@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -127,8 +128,20 @@ def test_start_serves_one_port_and_ctrl_c_stops_every_process(tmp_path: Path) ->
         code = start.wait(timeout=60)
     finally:
         if start.poll() is None:
+            # A failed test must not leave the servers running: they live in
+            # sessions of their own, which killing newsdesk start would not end.
+            started = [
+                int(name)
+                for name in os.listdir("/proc")
+                if name.isdigit()
+                and (fields := _stat_fields(int(name))) is not None
+                and int(fields[1]) == start.pid
+            ]
             start.kill()
             start.wait()
+            for pid in _processes_in_sessions(started):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
 
     # then: everything stopped, nothing is left behind
     assert code == 0
