@@ -17,6 +17,7 @@ from newsdesk.stories.selectors import (
     SiteInfo,
     author_archive_context,
     author_context,
+    corrections_context,
     date_archive_context,
     day_archive_context,
     home_context,
@@ -31,6 +32,7 @@ from newsdesk.stories.selectors import (
 )
 
 HOME_TEMPLATE = "stories/home_page.html"
+CORRECTIONS_TEMPLATE = "reader/corrections.html"
 SECTION_TEMPLATE = "stories/section_page.html"
 ARCHIVE_TEMPLATE = "reader/archive.html"
 AUTHOR_TEMPLATE = "stories/person_page.html"
@@ -172,6 +174,11 @@ def render_tag_archive(
         tag, number=number, site=site, stories=stories, sections=sections, total=total
     )
     return _render(ARCHIVE_TEMPLATE, None, context)
+
+
+def render_corrections(*, site: SiteInfo | None = None) -> bytes:
+    """Return the corrections page: every correction to a live story, newest first."""
+    return _render(CORRECTIONS_TEMPLATE, None, corrections_context(site=site))
 
 
 def render_info_page(*, page: InfoPage, site: SiteInfo | None = None) -> bytes:

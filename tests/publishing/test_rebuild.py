@@ -60,6 +60,7 @@ def test_rebuild_writes_every_page_of_the_site(
         "favicon.svg",
         "404.html",
         "rss.xml",
+        "corrections/index.html",
         "world/index.html",
         "world/archive/1/index.html",
         "world/archive/2/index.html",
@@ -161,7 +162,7 @@ def test_build_site_command_builds_and_reports(story_factory: StoryFactory) -> N
     assert "world/floods/index.html" in output_files()
     # six pages, two of its author, three of the date archive (index, month, day),
     # the icon, robots.txt, the sitemap index and the fronts, news and month sitemaps
-    assert "Wrote 17 files" in out.getvalue()
+    assert "Wrote 18 files" in out.getvalue()
 
 
 def test_build_site_if_missing_leaves_a_built_site_alone(

@@ -11,6 +11,7 @@ from typing import ParamSpec, TypeVar
 
 from newsdesk.stories.images import renditions_used
 from newsdesk.stories.selectors import (
+    CORRECTIONS_PATH,
     FEED_PATH,
     SiteInfo,
     home_get,
@@ -99,6 +100,12 @@ def _write_home(site: SiteInfo) -> list[Path]:
     if not output_path(FAVICON_PATH).exists():
         written.append(_write(FAVICON_PATH, renderer.render_favicon()))
     return written
+
+
+def _write_corrections(site: SiteInfo) -> Path:
+    """Rewrite the corrections page (a story published or taken down may add or
+    remove some)."""
+    return _write(CORRECTIONS_PATH, renderer.render_corrections(site=site))
 
 
 def _write_feed() -> Path:

@@ -21,6 +21,7 @@ from django.db import connections
 from newsdesk.core.files import TEMP_SUFFIX
 from newsdesk.stories.models import SectionPage, StoryPage
 from newsdesk.stories.selectors import (
+    CORRECTIONS_PATH,
     DATE_ARCHIVE_PATH,
     FEED_PATH,
     LeadImage,
@@ -431,6 +432,7 @@ def _rebuild(
             )
         )
     pages.append((FEED_PATH, render_feed))
+    pages.append((CORRECTIONS_PATH, partial(renderer.render_corrections, site=site)))
     pages.append((FAVICON_PATH, renderer.render_favicon))
     pages.append((NOT_FOUND_PATH, partial(renderer.render_not_found, site=site)))
     summaries_replace(summaries_from_stories(stories))

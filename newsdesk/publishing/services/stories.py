@@ -41,7 +41,13 @@ from ._listings import (
     _write_listing_with,
     _write_listing_without,
 )
-from ._writing import _write, _write_feed, _write_home, _writing_in_background
+from ._writing import (
+    _write,
+    _write_corrections,
+    _write_feed,
+    _write_home,
+    _writing_in_background,
+)
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,8 @@ def site_publish_story(
                 written += _write_listing_without(_tag_listing(tag, site), live)
     written += _write_dates_with(live, site)
     written.append(_write_feed())
+    if live.corrections.exists():
+        written.append(_write_corrections(site))
     written += sitemaps.sitemaps_write_for_story(story=live)
     written += _write_redirects(redirects.redirect_list_to(live), site)
     return written
@@ -169,6 +177,8 @@ def site_unpublish_story(
         story, path, tags, section=section, sections=section_map()
     )
     changed.append(_write_feed())
+    if story.corrections.exists():
+        changed.append(_write_corrections(site))
     changed += sitemaps.sitemaps_write_for_story(story=story)
     return changed
 

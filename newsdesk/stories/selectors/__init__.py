@@ -53,8 +53,10 @@ from .dates import (
 )
 from .desks import desk_for, desk_list, review_refusal
 from .fronts import (
+    CORRECTIONS_PATH,
     author_archive_context,
     author_context,
+    corrections_context,
     home_context,
     info_context,
     reader_page_context,
@@ -110,6 +112,7 @@ from .story import (
 
 __all__ = [
     "AUTHORS_PATH",
+    "CORRECTIONS_PATH",
     "DATE_ARCHIVE_PATH",
     "DESCRIPTION_WORDS",
     "FEED_PATH",
@@ -142,6 +145,7 @@ __all__ = [
     "byline_html",
     "byline_people",
     "byline_text",
+    "corrections_context",
     "date_archive_context",
     "day_archive_context",
     "day_page_path",

@@ -11,6 +11,7 @@ from taggit.models import Tag
 
 from ..images import picture_for
 from ..models import (
+    Correction,
     HomePage,
     InfoPage,
     Person,
@@ -461,4 +462,36 @@ def info_context(page: InfoPage, *, site: SiteInfo | None = None) -> dict[str, A
     context["current_section_path"] = path
     if page.show_submissions_address:
         context["submissions_address"] = settings.NEWSDESK_SUBMISSIONS_ADDRESS
+    return context
+
+
+CORRECTIONS_PATH = "/corrections/"
+CORRECTIONS_SHOWN = 500
+
+
+def corrections_context(*, site: SiteInfo | None = None) -> dict[str, Any]:
+    """Return what the corrections page shows: every correction to a live story,
+    newest first, with the story it corrects."""
+    site = site or site_info()
+    context = _page_context(
+        site=site,
+        path=CORRECTIONS_PATH,
+        title=f"Corrections — {site.name}",
+        description=f"What {site.name} got wrong, and put right.",
+    )
+    rows = (
+        Correction.objects.filter(story__live=True)
+        .select_related("story")
+        .order_by("-published_at", "-pk")[:CORRECTIONS_SHOWN]
+    )
+    context["corrections"] = [
+        {
+            "date": row.published_at,
+            "note": row.note,
+            "story_title": row.story.title,
+            "story_path": public_path(row.story),
+        }
+        for row in rows
+    ]
+    context["current_section_path"] = CORRECTIONS_PATH
     return context
