@@ -45,4 +45,7 @@ class TwoFactorMiddleware:
             reverse("newsdesk_two_factor_verify"),
             reverse("wagtailadmin_logout"),
             reverse("wagtailadmin_login"),
+            # What those pages load: the newsroom's icons and its translations.
+            reverse("wagtailadmin_sprite"),
+            reverse("wagtailadmin_javascript_catalog"),
         }

@@ -202,3 +202,15 @@ def test_the_second_step_is_in_the_audit_log(client: Client) -> None:
     )
 
     assert {"newsdesk.sign_in", "newsdesk.two_factor_set_up"} <= actions
+
+
+def test_the_code_pages_load_the_newsrooms_icons_and_translations(
+    client: Client,
+) -> None:
+    _user("desk", "Moderators")
+    _sign_in(client, "desk")
+
+    for name in ("wagtailadmin_sprite", "wagtailadmin_javascript_catalog"):
+        assert client.get(reverse(name)).status_code == 200, name
+    # and nothing else of the newsroom
+    assert client.get(reverse("contributions:index")).status_code == 302
