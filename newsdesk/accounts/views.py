@@ -95,7 +95,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
                 {"codes": codes, "next": _next(request)},
             )
         form.add_error("code", WRONG_CODE)
-    if device is None or request.method == "GET":
+    if device is None:  # the same secret until it is confirmed: a reload keeps it
         device = totp_device_start(user=user)
     return render(
         request,
