@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -152,3 +152,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         )
         if transactional and "django_db_serialized_rollback" not in names:
             names.append("django_db_serialized_rollback")
+
+
+@pytest.fixture(scope="session")
+def end_stray_database_sessions(
+    django_db_setup: None, django_db_blocker: Any
+) -> Iterator[None]:
+    """For tests whose threads reach the database (the live server's request
+    threads, concurrent workers): before the test database is dropped, end any
+    session such a thread left open, which PostgreSQL would refuse to drop it over."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        connection.close()

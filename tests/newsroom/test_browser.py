@@ -55,7 +55,11 @@ EDITED = "The dams we should have built"
 
 
 @pytest.fixture
-def newsroom(live_server: LiveServer, settings: SettingsWrapper) -> str:
+def newsroom(
+    live_server: LiveServer,
+    settings: SettingsWrapper,
+    end_stray_database_sessions: None,
+) -> str:
     """The newsroom's address, with two-factor sign-in on as in production.
 
     By address, not "localhost": Chromium here resolves no host names at all."""

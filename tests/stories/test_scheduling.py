@@ -222,7 +222,7 @@ def test_running_twice_publishes_and_unpublishes_nothing_twice(
 )
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_running_at_once_publish_each_story_once(
-    story_factory: StoryFactory, editor: User
+    story_factory: StoryFactory, editor: User, end_stray_database_sessions: None
 ) -> None:
     # given: three stories due, and a publisher slow enough that the two workers'
     # runs overlap (each lists all three before the other has published any)
