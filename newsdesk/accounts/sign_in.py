@@ -10,20 +10,18 @@ name (counted under a keyed hash in the cache; addresses are never stored).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import timedelta
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone
 from wagtail.admin.forms.auth import LoginForm
 from wagtail.log_actions import log
 from wagtail.models import ModelLogEntry
+
+from newsdesk.core.counters import address_counter_key, counter_add, counter_value
 
 SIGN_IN_FAILURES = 5
 ADDRESS_FAILURES = 30
@@ -62,9 +60,7 @@ ADDRESS_LOCKED = (
 
 def _address_key(request: HttpRequest | None) -> str:
     address = request.META.get("REMOTE_ADDR", "") if request is not None else ""
-    key = settings.SECRET_KEY.encode()
-    digest = hmac.new(key, address.encode(), hashlib.sha256).hexdigest()
-    return f"newsdesk:sign-in:{digest[:32]}"
+    return address_counter_key("sign-in", address)
 
 
 def _account(username: str) -> Any:
@@ -74,7 +70,7 @@ def _account(username: str) -> Any:
 
 def sign_in_refusal(*, username: str, request: HttpRequest | None) -> str:
     """Return why a sign-in must not even be tried now, or ""."""
-    if (cache.get(_address_key(request)) or 0) >= ADDRESS_FAILURES:
+    if counter_value(_address_key(request)) >= ADDRESS_FAILURES:
         return ADDRESS_LOCKED
     user = _account(username)
     if user is None:
@@ -104,12 +100,7 @@ def sign_in_failed(
     **kwargs: Any,
 ) -> None:
     """Count a wrong password against the account and the network address."""
-    key = _address_key(request)
-    cache.add(key, 0, timeout=int(SIGN_IN_WINDOW.total_seconds()))
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=int(SIGN_IN_WINDOW.total_seconds()))
+    counter_add(_address_key(request), seconds=int(SIGN_IN_WINDOW.total_seconds()))
     user = _account(str(credentials.get("username", "")))
     if user is not None:
         log(user, SIGN_IN_FAILED, user=None)

@@ -9,8 +9,6 @@ keyed hash is stored.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from typing import Any
 
@@ -19,6 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from newsdesk.core.counters import keyed_hash
 
 from .models import RecoveryCode, User
 
@@ -94,8 +94,7 @@ def _verify(device: TOTPDevice, code: str) -> bool:
 
 
 def _digest(code: str) -> str:
-    key = settings.SECRET_KEY.encode()
-    return hmac.new(key, code.replace("-", "").encode(), hashlib.sha256).hexdigest()
+    return keyed_hash(code.replace("-", ""))
 
 
 @transaction.atomic

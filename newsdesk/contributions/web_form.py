@@ -13,8 +13,6 @@ into a short-lived counter in the cache.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from datetime import timedelta
 from email.message import EmailMessage
@@ -23,9 +21,10 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
+
+from newsdesk.core.counters import address_counter_key, counter_add
 
 from .mailstore import raw_message_store
 from .models import RawMessage, Submission
@@ -111,26 +110,15 @@ def _single_line(text: str) -> str:
     return _LINE_BREAKS.sub(" ", text).strip()
 
 
-def _address_key(address: str) -> str:
-    digest = hmac.new(
-        settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256
-    ).hexdigest()
-    return f"newsdesk:contribute:{digest[:32]}"
-
-
 def rate_limited(*, address: str, email: str) -> str:
     """Return why a post from this network address and sender must wait, or "".
 
     Counts a post from the address as it asks (the hash of the address, for an hour,
     in the cache); counts the sender's submissions of the last day in the database.
     """
-    key = _address_key(address)
-    cache.add(key, 0, timeout=RATE_WINDOW_SECONDS)
-    try:
-        posts = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=RATE_WINDOW_SECONDS)
-        posts = 1
+    posts = counter_add(
+        address_counter_key("contribute", address), seconds=RATE_WINDOW_SECONDS
+    )
     if posts > POSTS_PER_ADDRESS:
         return "Too many submissions from your network in the last hour; please try again later."
     day = timezone.now() - timedelta(days=1)
