@@ -146,7 +146,7 @@ class StoryPanels(Component):
     def get_context_data(self, parent_context: Any) -> dict[str, Any]:
         published = story_list_published_today()
         return {
-            "scheduled": story_revisions_scheduled()[:10],
+            "scheduled": story_revisions_scheduled(),
             "published": published,
             "published_heading": f"Published today ({len(published)})",
             "request": parent_context["request"],

@@ -38,14 +38,14 @@ def story_publish_problems(story: StoryPage) -> list[str]:
     return problems
 
 
-def story_revisions_scheduled() -> list[Revision]:
-    """Return the story revisions approved to go live at a time still to come,
-    soonest first."""
+def story_revisions_scheduled(*, limit: int = 10) -> list[Revision]:
+    """Return the first ``limit`` story revisions approved to go live at a time
+    still to come, soonest first."""
     return list(
         Revision.objects.filter(
             approved_go_live_at__gt=timezone.now(),
             content_type=ContentType.objects.get_for_model(StoryPage),
-        ).order_by("approved_go_live_at")
+        ).order_by("approved_go_live_at")[:limit]
     )
 
 
