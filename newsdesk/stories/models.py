@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.text import slugify
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -295,6 +296,15 @@ class StoryPage(Page):
     kill_reason = models.TextField(
         blank=True, editable=False, help_text="Why it was withdrawn, shown to readers."
     )
+    embargo_until = models.DateTimeField(
+        "embargoed until",
+        null=True,
+        blank=True,
+        help_text="Hold the story until this time: readers, feeds, sitemaps and "
+        "search see nothing of it before, and it goes live by itself then. Partners "
+        "allowed embargoed copy get it earlier, marked as embargoed. Publish (or "
+        "approve) it as usual to set the embargo going.",
+    )
     tags = ClusterTaggableManager(through="stories.StoryTag", blank=True)
     lead_image = models.ForeignKey(
         "wagtailimages.Image",
@@ -335,6 +345,15 @@ class StoryPage(Page):
             ],
             heading="Lead image",
         ),
+        FieldPanel("embargo_until"),
+        InlinePanel(
+            "updates",
+            heading="Updates",
+            label="Update",
+            help_text="For a developing story: each update is shown at the top of "
+            "the story, newest first, with its time; publishing one moves the "
+            "story's updated time. Its address stays the same.",
+        ),
         FieldPanel("body"),
         FieldPanel("tags"),
         MultiFieldPanel(
@@ -370,6 +389,28 @@ class StoryPage(Page):
                     "cannot see it: alt text is required with a lead image."
                 }
             )
+        self._clean_embargo()
+
+    def _clean_embargo(self) -> None:
+        """Hold an embargoed story back: it goes live no earlier than the embargo
+        ends, through Wagtail's scheduled publishing (the worker publishes it)."""
+        if self.embargo_until is None or self.embargo_until <= timezone.now():
+            return
+        if self.live:
+            raise ValidationError(
+                {
+                    "embargo_until": "This story is already public, so an embargo "
+                    "cannot hide it. Clear the embargo, or unpublish the story first."
+                }
+            )
+        go_live_at: dt.datetime | None = self.go_live_at  # type: ignore[has-type]
+        if go_live_at is None or go_live_at < self.embargo_until:
+            self.go_live_at = self.embargo_until
+
+    @property
+    def embargoed(self) -> bool:
+        """Whether this version is held back by an embargo still to end."""
+        return self.embargo_until is not None and self.embargo_until > timezone.now()
 
     @property
     def headline(self) -> str:
@@ -429,6 +470,42 @@ class Correction(Orderable):
     def __str__(self) -> str:
         return f"Correction to {self.story_id}: {self.note[:40]}"
 
+    @property
+    def text_for_history(self) -> str:
+        return self.note.strip()
+
+
+class StoryUpdate(Orderable):
+    """A timestamped update to a developing story, shown at its top."""
+
+    story = ParentalKey(StoryPage, on_delete=models.CASCADE, related_name="updates")
+    posted_at = models.DateTimeField(
+        "time", default=timezone.now, help_text="When this update was made."
+    )
+    text = RichTextField(
+        features=["bold", "italic", "link", "ul", "ol"],
+        help_text="What is new; a few sentences.",
+    )
+
+    panels: ClassVar[list[Any]] = [FieldPanel("posted_at"), FieldPanel("text")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "update"
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.text_for_history:
+            raise ValidationError(
+                {"text": "Say what is new: an update needs some text."}
+            )
+
+    def __str__(self) -> str:
+        return f"Update to {self.story_id} at {self.posted_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def text_for_history(self) -> str:
+        return strip_tags(self.text).strip()
+
 
 class HomeTopStory(Orderable):
     """A story the editors put at the top of the home page."""
@@ -454,6 +531,9 @@ class StoryEvent(BaseModel):
         PUBLISHED = "published", "Published"
         UNPUBLISHED = "unpublished", "Unpublished"
         KILLED = "killed", "Killed (withdrawn)"
+        EMBARGOED = "embargoed", "Embargoed"
+        UPDATED = "updated", "Update published"
+        CORRECTED = "corrected", "Correction published"
 
     story = models.ForeignKey(
         StoryPage, on_delete=models.CASCADE, related_name="events"

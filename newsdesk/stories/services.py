@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.log_actions import log
-from wagtail.models import Page, Revision
+from wagtail.models import Page, PageLogEntry, Revision
 
 from newsdesk.core.errors import PermissionDeniedError
 
@@ -284,3 +284,82 @@ def story_listings_sync(*, stories: Iterable[StoryPage | int] | None = None) -> 
         StoryListing.objects.bulk_create(rows, batch_size=_SYNC_BATCH)
         written += len(rows)
     return written
+
+
+# Wagtail's history names a publish by an editor, by the worker at its time, and
+# the approval of one to come.
+PUBLISH_ACTIONS = frozenset({"wagtail.publish", "wagtail.publish.scheduled"})
+SCHEDULE_ACTION = "wagtail.publish.schedule"
+
+
+def _published_before(story_id: int, revision: Revision) -> StoryPage | None:
+    """Return the story as it was last published before ``revision``, if it was."""
+    entry = (
+        PageLogEntry.objects.filter(
+            page_id=story_id, action__in=PUBLISH_ACTIONS, revision__isnull=False
+        )
+        .exclude(revision=revision)
+        .select_related("revision")
+        .order_by("-timestamp", "-pk")
+        .first()
+    )
+    if entry is None or entry.revision is None:
+        return None
+    before: StoryPage = entry.revision.as_object()
+    return before
+
+
+def _added(now: Iterable[Any], before: Iterable[Any], field: str) -> list[str]:
+    """Return the texts of the notes in ``now`` that were not in ``before``."""
+    seen = {(getattr(item, field), item.text_for_history) for item in before}
+    return [
+        item.text_for_history
+        for item in now
+        if (getattr(item, field), item.text_for_history) not in seen
+    ]
+
+
+def story_publish_events(
+    *, story_id: int, revision: Revision, action: str, actor: User | None
+) -> list[StoryEvent]:
+    """Record what a publish of ``revision`` did that the agency follows: an
+    embargo set going, updates and corrections made public (each a story event,
+    in the story's history)."""
+    story = revision.as_object()
+    if not isinstance(story, StoryPage):
+        return []
+    if action == SCHEDULE_ACTION:
+        if not story.embargoed or story.embargo_until is None:
+            return []
+        until = timezone.localtime(story.embargo_until)
+        return [
+            story_event_record(
+                story=story_id,
+                kind=StoryEvent.Kind.EMBARGOED,
+                actor=actor,
+                note=f"Embargoed until {until:%Y-%m-%d %H:%M %Z}.",
+            )
+        ]
+    before = _published_before(story_id, revision)
+    if before is None:
+        return []  # its first publish, in the history already
+    events = []
+    for kind, now, then, field in (
+        (
+            StoryEvent.Kind.UPDATED,
+            story.updates.all(),
+            before.updates.all(),
+            "posted_at",
+        ),
+        (
+            StoryEvent.Kind.CORRECTED,
+            story.corrections.all(),
+            before.corrections.all(),
+            "published_at",
+        ),
+    ):
+        for text in _added(now, then, field):
+            events.append(
+                story_event_record(story=story_id, kind=kind, actor=actor, note=text)
+            )
+    return events

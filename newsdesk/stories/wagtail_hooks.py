@@ -21,6 +21,7 @@ from wagtail.models import Page
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from . import edit_guard  # noqa: F401 (registers its hooks)
 from .models import Desk, Person, StoryEvent, StoryPage
 from .selectors import (
     review_refusal,

@@ -53,6 +53,7 @@ def _form(story: StoryPage, action: str, **changes: Any) -> dict[str, Any]:
         "source_credit": "",
         "source_url": "",
         "corrections": inline_formset([]),
+        "updates": inline_formset([]),
         action: action,
     }
     values.update(changes)
@@ -125,6 +126,7 @@ def test_a_reporters_own_draft_goes_to_review_not_live(
                 "source_credit": "",
                 "source_url": "",
                 "corrections": inline_formset([]),
+                "updates": inline_formset([]),
                 "action-submit": "action-submit",
             }
         ),

@@ -42,6 +42,7 @@ def test_publishing_from_the_page_editor_writes_the_story_page(
             "source_credit": "",
             "source_url": "",
             "corrections": inline_formset([]),
+            "updates": inline_formset([]),
             "action-publish": "action-publish",
         }
     )

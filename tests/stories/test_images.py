@@ -336,6 +336,7 @@ def _edit_form(story: StoryPage, *, photo: Any, alt: str) -> dict[str, Any]:
             "source_credit": "",
             "source_url": "",
             "corrections": inline_formset([]),
+            "updates": inline_formset([]),
             "action-publish": "action-publish",
         }
     )

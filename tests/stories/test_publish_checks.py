@@ -46,6 +46,7 @@ def _publish_in_editor(
             "source_credit": "",
             "source_url": "",
             "corrections": inline_formset([]),
+            "updates": inline_formset([]),
             "action-publish": "action-publish",
         }
     )

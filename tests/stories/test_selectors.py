@@ -256,9 +256,9 @@ def test_story_context_of_a_listed_story_needs_no_query(
     story_factory: StoryFactory, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
     story_factory(live=True, authors=[make_person(name="Farida Noori")])
-    # as a full rebuild reads them: tags and corrections prefetched, the stories to
+    # as a full rebuild reads them: tags, corrections and updates prefetched, the stories to
     # read next and the lead image worked out for all stories at once
-    (story,) = story_list_live().prefetch_related("tags", "corrections")
+    (story,) = story_list_live().prefetch_related("tags", "corrections", "updates")
     site, sections = site_info(), section_map()
 
     with django_assert_num_queries(0):

@@ -384,7 +384,7 @@ def _rebuild(
     stories = list(
         story_list_live()
         .select_related("lead_image")
-        .prefetch_related("tags", "corrections", "lead_image__renditions")
+        .prefetch_related("tags", "corrections", "updates", "lead_image__renditions")
     )
     by_section: dict[str, list[StoryPage]] = defaultdict(list)
     for story in stories:  # newest first, as on the fronts

@@ -105,9 +105,11 @@ from .story import (
     CorrectionNote,
     LeadImage,
     TagLink,
+    UpdateNote,
     not_found_context,
     story_context,
     story_lead_image,
+    story_modified_at,
 )
 
 __all__ = [
@@ -134,6 +136,7 @@ __all__ = [
     "SiteInfo",
     "TagLink",
     "Teaser",
+    "UpdateNote",
     "absolute_url",
     "archive_page_count",
     "archive_path",
@@ -191,6 +194,7 @@ __all__ = [
     "story_list_published_today",
     "story_list_related",
     "story_list_top",
+    "story_modified_at",
     "story_publish_problems",
     "story_related_map",
     "story_revisions_scheduled",

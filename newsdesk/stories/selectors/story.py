@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.utils.safestring import SafeString, mark_safe
+from wagtail.rich_text import RichText
 
 from ..images import Picture, ShareImage, picture_for, share_images_for
 from ..models import (
@@ -46,6 +48,11 @@ def _json_for_script(data: Mapping[str, Any]) -> SafeString:
     return mark_safe(text)  # noqa: S308 (JSON with <, > and & escaped above)
 
 
+def richtext(html: str) -> SafeString:
+    """Return stored rich text as readers see it (links to pages resolved)."""
+    return mark_safe(str(RichText(html)))  # noqa: S308 (Wagtail's rich text is sanitised)
+
+
 def _safe_source_url(url: str) -> str:
     return url if url.startswith(("https://", "http://")) else ""
 
@@ -56,6 +63,35 @@ class CorrectionNote:
 
     when: Moment
     note: str
+
+
+@dataclass(frozen=True)
+class UpdateNote:
+    """An update to a developing story as its page shows it."""
+
+    when: Moment
+    text: SafeString
+
+
+def _updates(story: StoryPage) -> list[UpdateNote]:
+    """Return a story's updates, newest first."""
+    updates = sorted(
+        story.updates.all(), key=lambda u: (u.posted_at, u.pk or 0), reverse=True
+    )
+    return [
+        UpdateNote(when=when, text=richtext(u.text))
+        for u in updates
+        if (when := moment(u.posted_at)) is not None
+    ]
+
+
+def story_modified_at(story: StoryPage) -> dt.datetime | None:
+    """Return when a story last changed for its readers: its last publish, or its
+    newest update's time if that is later."""
+    times = [story.last_published_at or story.first_published_at]
+    times += [u.posted_at for u in story.updates.all()]
+    known = [t for t in times if t is not None]
+    return max(known) if known else None
 
 
 @dataclass(frozen=True)
@@ -116,7 +152,7 @@ def story_context(
     people = byline_people(story)
     names = [person.name for person in people]
     published = moment(story.first_published_at)
-    updated = moment(story.last_published_at or story.first_published_at)
+    updated = moment(story_modified_at(story))
     summary = story_summary(story)
     section_link = _section_link(section)
     # The people of a live story's byline have a page (it lists the story); those of
@@ -201,6 +237,7 @@ def story_context(
                 else None
             ),
             "corrections": _corrections(story),
+            "updates": _updates(story),
             "tags": [TagLink(tag.name, tag_path(tag)) for tag in tags],
             "related": teasers(related, sections=sections),
         }

@@ -1,0 +1,1 @@
+"""Two people editing one story: nothing is silently overwritten."""
