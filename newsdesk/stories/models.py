@@ -19,7 +19,7 @@ from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField
-from wagtail.models import Orderable, Page
+from wagtail.models import AbstractGroupApprovalTask, Orderable, Page
 from wagtail.search import index
 
 from newsdesk.core.models import BaseModel
@@ -378,7 +378,13 @@ class StoryPage(Page):
     class Meta:
         verbose_name = "story"
         verbose_name_plural = "stories"
-        permissions = (("kill_story", "Can kill (withdraw) a published story"),)
+        permissions = (
+            ("kill_story", "Can kill (withdraw) a published story"),
+            (
+                "work_on_every_desk",
+                "Can edit, approve and publish the stories of every desk",
+            ),
+        )
 
     def clean(self) -> None:
         super().clean()
@@ -411,6 +417,12 @@ class StoryPage(Page):
     def embargoed(self) -> bool:
         """Whether this version is held back by an embargo still to end."""
         return self.embargo_until is not None and self.embargo_until > timezone.now()
+
+    def permissions_for_user(self, user: Any) -> Any:
+        """Wagtail's page permissions, within the stories of the user's desks."""
+        from .permissions import story_permissions
+
+        return story_permissions(user, self)
 
     @property
     def headline(self) -> str:
@@ -641,3 +653,54 @@ class Desk(BaseModel):
     def specificity(self) -> int:
         """How closely it names its work: by language and kind 2, by one 1, else 0."""
         return bool(self.languages) + bool(self.kinds)
+
+
+class DeskApprovalTask(AbstractGroupApprovalTask):
+    """A review step that members of the chosen groups approve, each for the
+    stories of their own desks (those allowed every desk: for any)."""
+
+    class Meta:
+        verbose_name = "desk approval task"
+        verbose_name_plural = "desk approval tasks"
+
+    @staticmethod
+    def _on_desk(obj: Any, user: Any) -> bool:
+        from .selectors.desks import desk_allows
+
+        return desk_allows(user=user, page=obj)
+
+    def user_can_access_editor(self, obj: Any, user: Any) -> bool:
+        allowed: bool = super().user_can_access_editor(obj, user)
+        return allowed and self._on_desk(obj, user)
+
+    def locked_for_user(self, obj: Any, user: Any) -> bool:
+        locked: bool = super().locked_for_user(obj, user)
+        return locked or not self._on_desk(obj, user)
+
+    def user_can_lock(self, obj: Any, user: Any) -> bool:
+        allowed: bool = super().user_can_lock(obj, user)
+        return allowed and self._on_desk(obj, user)
+
+    def get_actions(self, obj: Any, user: Any) -> list[Any]:
+        if not self._on_desk(obj, user):
+            return []
+        actions: list[Any] = super().get_actions(obj, user)
+        return actions
+
+    def get_task_states_user_can_moderate(self, user: Any, **kwargs: Any) -> Any:
+        states = super().get_task_states_user_can_moderate(user, **kwargs)
+        if user.is_superuser or user.has_perm("stories.work_on_every_desk"):
+            return states
+        mine = [
+            state.pk
+            for state in states.select_related("workflow_state")
+            if self._on_desk(state.workflow_state.content_object, user)
+        ]
+        return states.filter(pk__in=mine)
+
+    @classmethod
+    def get_description(cls) -> str:
+        return (
+            "Members of the chosen groups approve, each for the stories of their "
+            "own desks (Settings → Desks)"
+        )

@@ -24,7 +24,6 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from . import edit_guard  # noqa: F401 (registers its hooks)
 from .models import Desk, Person, StoryEvent, StoryPage
 from .selectors import (
-    review_refusal,
     story_list_published_today,
     story_publish_problems,
     story_revisions_scheduled,
@@ -87,20 +86,6 @@ class DeskViewSet(SnippetViewSet):
 
 
 register_snippet(DeskViewSet)
-
-
-@hooks.register("before_publish_page")
-def publish_only_through_review(
-    request: HttpRequest, page: Page
-) -> HttpResponse | None:
-    """Refuse to publish directly, from the page editor, a story whose review has
-    more than one step (opinion: a desk editor, then a chief editor) to anyone who
-    cannot give its last approval; they submit it for review instead."""
-    refusal = review_refusal(page=page, user=request.user)
-    if refusal:
-        messages.error(request, refusal)
-        return redirect("wagtailadmin_pages:edit", page.pk)
-    return None
 
 
 @hooks.register("before_publish_page")

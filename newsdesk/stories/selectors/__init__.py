@@ -51,7 +51,7 @@ from .dates import (
     story_day_counts,
     story_list_live_on_day,
 )
-from .desks import desk_for, desk_list, review_refusal
+from .desks import desk_allows, desk_for, desk_list, review_refusal
 from .fronts import (
     CORRECTIONS_PATH,
     author_archive_context,
@@ -153,6 +153,7 @@ __all__ = [
     "day_archive_context",
     "day_page_path",
     "day_path",
+    "desk_allows",
     "desk_for",
     "desk_list",
     "home_context",
