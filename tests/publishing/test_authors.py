@@ -34,6 +34,14 @@ def _author_files(prefix: str) -> set[str]:
     return {name for name in output_files() if name.startswith(prefix)}
 
 
+FEED_NAMES = ("rss.xml", "atom.xml", "feed.json")
+
+
+def _feeds(folder: str) -> set[str]:
+    """Return the feed files of the list whose front page is in ``folder``."""
+    return {f"{folder}{name}" for name in FEED_NAMES}
+
+
 def _headlines(page: str) -> list[str]:
     return re.findall(r'<h[23]><a href="[^"]+">([^<]+)</a></h[23]>', page)
 
@@ -169,6 +177,7 @@ def test_a_new_story_rewrites_only_the_author_s_front_and_last_archive_page(
     assert _author_files(FARIDA) - unchanged == {
         f"{FARIDA}index.html",
         f"{FARIDA}archive/2/index.html",
+        *_feeds(FARIDA),
     }
     assert _author_files("authors/ali-reza/") <= unchanged
     assert _headlines(read(f"{FARIDA}archive/2/index.html")) == ["Story 3", "Story 2"]
@@ -188,6 +197,7 @@ def test_a_story_opening_an_author_archive_page_links_it_from_the_one_before(
         f"{FARIDA}index.html",
         f"{FARIDA}archive/2/index.html",
         f"{FARIDA}archive/3/index.html",
+        *_feeds(FARIDA),
     }
     assert '<a href="/authors/farida-noori/archive/3/" rel="next">' in read(
         f"{FARIDA}archive/2/index.html"
@@ -227,6 +237,7 @@ def test_unpublishing_an_author_s_last_story_removes_their_page(
     assert _author_files("authors/ali-reza/") == {
         "authors/ali-reza/index.html",
         "authors/ali-reza/archive/1/index.html",
+        *_feeds("authors/ali-reza/"),
     }
     assert "/world/floods/" not in read("authors/ali-reza/index.html")
 
@@ -263,10 +274,11 @@ def test_rebuild_writes_the_author_pages_the_publishes_wrote(
         f"{FARIDA}index.html",
         f"{FARIDA}archive/1/index.html",
         f"{FARIDA}archive/2/index.html",
+        *_feeds(FARIDA),
         *(
-            f"authors/{credit.person.slug}/{page}index.html"
+            f"authors/{credit.person.slug}/{page}"
             for credit in StoryAuthor.objects.exclude(person=farida)
-            for page in ("", "archive/1/")
+            for page in ("index.html", "archive/1/index.html", *FEED_NAMES)
         ),
     }
 

@@ -23,6 +23,15 @@ from .conftest import OLD, age_all_files, output_files, read, unchanged_since
 StoryFactory = Callable[..., StoryPage]
 
 
+FEED_NAMES = ("rss.xml", "atom.xml", "feed.json")
+
+
+def _feeds(folder: str = "") -> set[str]:
+    """Return the feed files of the list whose front page is in ``folder`` (the
+    site's by default)."""
+    return {f"{folder}{name}" for name in FEED_NAMES}
+
+
 def _import_story(section: SectionPage, *, slug: str, day: int) -> StoryPage:
     """Add a live story the way the demo importer does: no revision at all."""
     when = datetime(2010, 1, day, tzinfo=UTC)
@@ -59,7 +68,10 @@ def test_rebuild_writes_every_page_of_the_site(
         "index.html",
         "favicon.svg",
         "404.html",
-        "rss.xml",
+        *_feeds(),
+        *_feeds("world/"),
+        *_feeds("sport/"),
+        *_feeds("authors/farida-noori/"),
         "corrections/index.html",
         "world/index.html",
         "world/archive/1/index.html",
@@ -161,8 +173,9 @@ def test_build_site_command_builds_and_reports(story_factory: StoryFactory) -> N
 
     assert "world/floods/index.html" in output_files()
     # six pages, two of its author, three of the date archive (index, month, day),
-    # the icon, robots.txt, the sitemap index and the fronts, news and month sitemaps
-    assert "Wrote 18 files" in out.getvalue()
+    # the icon, robots.txt, the sitemap index and the fronts, news and month
+    # sitemaps, and the feeds of the site, its section and its author (three each)
+    assert "Wrote 26 files" in out.getvalue()
 
 
 def test_build_site_if_missing_leaves_a_built_site_alone(

@@ -16,6 +16,14 @@ from tests.stories.factories import make_person, make_section
 
 from .conftest import Publish, date_files, output_files, read
 
+FEED_NAMES = ("rss.xml", "atom.xml", "feed.json")
+
+
+def _feeds(folder: str = "") -> set[str]:
+    """Return the feed files of the list whose front page is in ``folder`` (the
+    site's by default)."""
+    return {f"{folder}{name}" for name in FEED_NAMES}
+
 
 def test_nothing_is_written_before_the_publish_commits(
     story_factory: Any, django_capture_on_commit_callbacks: Any
@@ -40,6 +48,7 @@ def test_publishing_a_section_writes_home_and_its_front(
         "robots.txt",
         "sitemap.xml",
         "sitemaps/fronts.xml",
+        *_feeds("sport/"),
     }
     assert '<a href="/sport/">Sport</a>' in read("index.html")
 
@@ -70,7 +79,6 @@ def test_unpublishing_a_section_removes_its_front_and_archive(
     assert output_files() == {
         "index.html",
         "favicon.svg",
-        "rss.xml",
         "world/floods/index.html",
         "authors/farida-noori/index.html",
         "authors/farida-noori/archive/1/index.html",
@@ -79,7 +87,7 @@ def test_unpublishing_a_section_removes_its_front_and_archive(
         "sitemaps/fronts.xml",
         "sitemaps/news.xml",
         month_sitemap_path(month_start(story.first_published_at))[1:],
-    } | date_files(story)
+    } | date_files(story) | _feeds() | _feeds("authors/farida-noori/")
     assert '<a href="/world/">' not in read("index.html")
 
 

@@ -35,6 +35,14 @@ from .conftest import (
     unchanged_since,
 )
 
+FEED_NAMES = ("rss.xml", "atom.xml", "feed.json")
+
+
+def _feeds(folder: str = "") -> set[str]:
+    """Return the feed files of the list whose front page is in ``folder`` (the
+    site's by default)."""
+    return {f"{folder}{name}" for name in FEED_NAMES}
+
 
 def _json_ld(page: str) -> dict[str, object]:
     match = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
@@ -62,13 +70,14 @@ def test_publishing_a_story_writes_its_page_home_section_archive_and_feed(
         "world/archive/1/index.html",
         "authors/farida-noori/index.html",
         "authors/farida-noori/archive/1/index.html",
-        "rss.xml",
         "robots.txt",
         "sitemap.xml",
         "sitemaps/fronts.xml",
         "sitemaps/news.xml",
         month_sitemap_path(month_start(story.first_published_at))[1:],
-    } | date_files(story)
+    } | date_files(story) | _feeds() | _feeds("world/") | _feeds(
+        "authors/farida-noori/"
+    )
 
 
 def test_site_publish_story_returns_the_files_it_wrote(publish: Publish) -> None:
@@ -85,8 +94,13 @@ def test_site_publish_story_returns_the_files_it_wrote(publish: Publish) -> None
             root / "world/archive/1/index.html",
             root / "authors/farida-noori/index.html",
             root / "authors/farida-noori/archive/1/index.html",
-            root / "rss.xml",
             *(root / name for name in date_files(story)),
+            *(
+                root / name
+                for name in _feeds()
+                | _feeds("world/")
+                | _feeds("authors/farida-noori/")
+            ),
         ]
     )
 
@@ -296,11 +310,12 @@ def test_unpublishing_the_last_story_leaves_an_empty_section(
         "index.html",
         "favicon.svg",
         "world/index.html",
-        "rss.xml",
         "robots.txt",
         "sitemap.xml",
         "sitemaps/fronts.xml",
         "archive/index.html",
+        *_feeds(),
+        *_feeds("world/"),  # a live section keeps its (empty) feeds
     }
     assert "No stories yet." in read("world/index.html")
 
@@ -360,7 +375,9 @@ def test_a_story_opening_a_new_archive_page_links_it_from_the_one_before(
             "world/archive/2/index.html",
             f"{author}index.html",
             f"{author}archive/1/index.html",
-            "rss.xml",
+            *_feeds(),
+            *_feeds("world/"),
+            *_feeds(author),
             # the day's pages 2 and 3 (two stories a page), its month and the index
             *(date_files(story, pages=3) - date_files(story, pages=1)),
             *(date_files(story) - {f"archive/{day:%Y/%m/%d}/index.html"}),

@@ -28,6 +28,14 @@ def _tag_files(prefix: str) -> set[str]:
     return {name for name in output_files() if name.startswith(prefix)}
 
 
+FEED_NAMES = ("rss.xml", "atom.xml", "feed.json")
+
+
+def _feeds(folder: str) -> set[str]:
+    """Return the feed files of the list whose front page is in ``folder``."""
+    return {f"{folder}{name}" for name in FEED_NAMES}
+
+
 def _headlines(page: str) -> list[str]:
     return re.findall(r'<h[23]><a href="[^"]+">([^<]+)</a></h[23]>', page)
 
@@ -128,6 +136,7 @@ def test_a_new_story_rewrites_only_the_tag_s_front_and_the_archive_page_it_falls
     assert _tag_files(FLOODS) - unchanged == {
         f"{FLOODS}index.html",
         f"{FLOODS}archive/2/index.html",
+        *_feeds(FLOODS),
     }
     assert _tag_files("tags/kabul/") <= unchanged
     assert _headlines(read(f"{FLOODS}archive/2/index.html")) == ["Story 3", "Story 2"]
@@ -199,6 +208,7 @@ def test_dropping_a_tag_s_only_story_on_republish_removes_the_tag_s_pages(
     assert _tag_files("tags/kabul/") == {
         "tags/kabul/index.html",
         "tags/kabul/archive/1/index.html",
+        *_feeds("tags/kabul/"),
     }
 
 
@@ -252,10 +262,11 @@ def test_rebuild_writes_the_tag_pages_the_publishes_wrote(
         f"{FLOODS}index.html",
         f"{FLOODS}archive/1/index.html",
         f"{FLOODS}archive/2/index.html",
+        *_feeds(FLOODS),
         *(
-            f"tags/day-{n}/{page}index.html"
+            f"tags/day-{n}/{page}"
             for n in range(3)
-            for page in ("", "archive/1/")
+            for page in ("index.html", "archive/1/index.html", *FEED_NAMES)
         ),
     }
 

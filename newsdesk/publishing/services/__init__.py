@@ -2,9 +2,9 @@
 
 Publishing a story touches a fixed number of files (its page, the home page, its
 section front, the archive page it falls on, the same two pages of each of its
-authors, the feed and the sitemaps it is on), never the whole archive:
-archive pages are numbered from the oldest story, so adding a story changes only the
-last one.
+authors and tags, their feeds and the site's, and the sitemaps it is on), never the
+whole archive: archive pages are numbered from the oldest story, so adding a story
+changes only the last one.
 """
 
 from __future__ import annotations

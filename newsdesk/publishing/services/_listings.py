@@ -35,6 +35,7 @@ from newsdesk.stories.selectors import (
 )
 
 from .. import renderer
+from ..feeds import FeedList, author_feed_list, section_feed_list, tag_feed_list
 from ..output import (
     INDEX,
     output_path,
@@ -60,7 +61,8 @@ class _Listing:
     """A front with numbered archive pages: a section's, an author's or a tag's.
 
     ``scope`` narrows ``story_list_live()`` to its stories; a listing that is not
-    ``kept_when_empty`` loses its pages with its last live story.
+    ``kept_when_empty`` loses its pages with its last live story. ``feed`` is the
+    list its feeds follow, written with its pages (see ``_write_feeds``).
     """
 
     front_path: str
@@ -68,6 +70,7 @@ class _Listing:
     front: Callable[..., bytes]  # front(total=live stories)
     archive: Callable[..., bytes]  # archive(number=n, total=live stories)
     summary: Key
+    feed: FeedList
     kept_when_empty: bool = False
 
 
@@ -78,6 +81,7 @@ def _section_listing(section: SectionPage, site: SiteInfo) -> _Listing:
         front=partial(renderer.render_section_front, section=section, site=site),
         archive=partial(renderer.render_section_archive, section=section, site=site),
         summary=(Kind.SECTION, section.path),
+        feed=section_feed_list(section, site),
         kept_when_empty=True,
     )
 
@@ -89,6 +93,7 @@ def _author_listing(person: Person, site: SiteInfo) -> _Listing:
         front=partial(renderer.render_author_front, person=person, site=site),
         archive=partial(renderer.render_author_archive, person=person, site=site),
         summary=(Kind.AUTHOR, str(person.pk)),
+        feed=author_feed_list(person, site),
     )
 
 
@@ -99,6 +104,7 @@ def _tag_listing(tag: Tag, site: SiteInfo) -> _Listing:
         front=partial(renderer.render_tag_front, tag=tag, site=site),
         archive=partial(renderer.render_tag_archive, tag=tag, site=site),
         summary=(Kind.TAG, str(tag.pk)),
+        feed=tag_feed_list(tag, site),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
@@ -10,17 +10,24 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from newsdesk.stories.images import renditions_used
+from newsdesk.stories.models import SectionPage, StoryPage
 from newsdesk.stories.selectors import (
     CORRECTIONS_PATH,
-    FEED_PATH,
     SiteInfo,
     home_get,
 )
 
 from .. import renderer
-from ..feeds import render_feed
+from ..feeds import (
+    FEED_FORMATS,
+    FeedList,
+    FeedRenderer,
+    feed_story_ids,
+    feed_story_lists,
+)
 from ..output import (
     output_path,
+    remove_file,
     write_file,
     write_file_soon,
     writes_in_background,
@@ -108,5 +115,52 @@ def _write_corrections(site: SiteInfo) -> Path:
     return _write(CORRECTIONS_PATH, renderer.render_corrections(site=site))
 
 
-def _write_feed() -> Path:
-    return _write(FEED_PATH, render_feed())
+def _write_feeds(
+    feeds: Sequence[FeedList],
+    site: SiteInfo,
+    sections: Mapping[str, SectionPage] | None = None,
+    *,
+    holding: StoryPage | None = None,
+    left: Sequence[FeedList] = (),
+) -> list[Path]:
+    """Rewrite the feeds of some lists in every format; return the files written and
+    removed.
+
+    The lists' stories are read together and each story's entry is made once. A list
+    left without live stories loses its feeds unless it is kept (the site's and a
+    live section's stay, empty). With ``holding``, a story just published, a list of
+    ``feeds`` whose feeds it is not in (an old story corrected is not among the
+    newest) is left as it is, if its feeds are there; the lists it ``left`` are
+    rewritten all the same.
+    """
+    listed = {feed.path: feed for feed in feeds}
+    unique = [*listed.values(), *(f for f in left if f.path not in listed)]
+    ids = feed_story_ids(unique)
+    if holding is not None:
+        kept = [
+            n
+            for n, (feed, group) in enumerate(zip(unique, ids, strict=True))
+            if n >= len(listed) or holding.pk in group or not _feeds_exist(feed)
+        ]
+        unique, ids = [unique[n] for n in kept], [ids[n] for n in kept]
+    found = feed_story_lists(unique, ids)
+    feed_renderer = FeedRenderer(site=site, sections=sections, parts=found.parts)
+    changed = []
+    for feed, stories in zip(unique, found.lists, strict=True):
+        if not stories and not feed.kept_when_empty:
+            changed += _remove_feeds(feed)
+            continue
+        for fmt in FEED_FORMATS:
+            content = feed_renderer.render(feed, stories, fmt)
+            changed.append(_write(feed.feed_path(fmt), content))
+    return changed
+
+
+def _feeds_exist(feed: FeedList) -> bool:
+    return all(output_path(path).exists() for path in feed.feed_paths())
+
+
+def _remove_feeds(feed: FeedList) -> list[Path]:
+    """Remove a list's feed files (its page is gone); return those that were there."""
+    files = [output_path(path) for path in feed.feed_paths()]
+    return [file for file in files if remove_file(file)]

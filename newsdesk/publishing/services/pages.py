@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from newsdesk.stories.models import InfoPage, SectionPage
@@ -11,24 +12,31 @@ from newsdesk.stories.selectors import (
 )
 
 from .. import renderer, sitemaps
+from ..feeds import section_feed_list
 from ..output import (
     output_path,
     remove_file,
 )
 from ._listings import _remove_archive_pages_after, _section_listing
-from ._writing import _write, _write_home, _writing_in_background
+from ._writing import (
+    _remove_feeds,
+    _write,
+    _write_feeds,
+    _write_home,
+    _writing_in_background,
+)
 
 
 @_writing_in_background
 def site_publish_section(*, section: SectionPage) -> list[Path]:
-    """Rewrite the home page, a section's front and the fronts sitemap."""
+    """Rewrite the home page, a section's front and feeds and the fronts sitemap."""
     site = site_info()
     written = _write_home(site)
     section = SectionPage.objects.get(pk=section.pk)
     if section.live:
-        written.append(
-            _write(public_path(section), _section_listing(section, site).front())
-        )
+        listing = _section_listing(section, site)
+        written.append(_write(public_path(section), listing.front()))
+        written += _write_feeds([listing.feed], site)
     return written + sitemaps.sitemaps_write_for_fronts()
 
 
@@ -40,11 +48,16 @@ def site_publish_home() -> list[Path]:
 
 @_writing_in_background
 def site_unpublish_section(*, section: SectionPage, path: str) -> list[Path]:
-    """Remove a section's front and archive, rewrite the home page and fronts sitemap."""
+    """Remove a section's front, archive and feeds; rewrite the home page and fronts
+    sitemap."""
+    site = site_info()
     front = output_path(path)
     removed = [front] if remove_file(front) else []
     removed += _remove_archive_pages_after(path, 0)
-    return removed + _write_home(site_info()) + sitemaps.sitemaps_write_for_fronts()
+    # The feeds at the address the section had (``section`` may have moved since).
+    feed = section_feed_list(section, site)
+    removed += _remove_feeds(replace(feed, path=path))
+    return removed + _write_home(site) + sitemaps.sitemaps_write_for_fronts()
 
 
 @_writing_in_background

@@ -23,7 +23,6 @@ from newsdesk.stories.models import SectionPage, StoryPage
 from newsdesk.stories.selectors import (
     CORRECTIONS_PATH,
     DATE_ARCHIVE_PATH,
-    FEED_PATH,
     LeadImage,
     SiteInfo,
     archive_page_count,
@@ -48,7 +47,16 @@ from newsdesk.stories.selectors import (
 )
 
 from .. import redirects, renderer, sitemaps
-from ..feeds import render_feed
+from ..feeds import (
+    FEED_FILE_NAMES,
+    FEED_FORMATS,
+    FeedList,
+    FeedRenderer,
+    author_feed_list,
+    section_feed_list,
+    site_feed_list,
+    tag_feed_list,
+)
 from ..output import (
     INDEX,
     flush_to_disk,
@@ -235,7 +243,7 @@ def _remove_stale(root: Path, keep: set[Path], *, older_than: float) -> list[Pat
         for name in files:
             path = Path(folder) / name
             stale_temp = name.startswith(".") and name.endswith(TEMP_SUFFIX)
-            if name != INDEX and not stale_temp:
+            if name != INDEX and name not in FEED_FILE_NAMES and not stale_temp:
                 continue
             # Temporary files get a grace period for slow writers.
             limit = older_than - STALE_TEMP_SECONDS if stale_temp else older_than
@@ -267,6 +275,17 @@ def _front_and_archive_pages(
     return pages
 
 
+def _feed_pages(
+    feed: FeedList, newest_first: Sequence[StoryPage], feeds: FeedRenderer
+) -> list[tuple[str, Callable[[], bytes]]]:
+    """Return a list's feeds in every format, of its newest stories."""
+    stories = newest_first[: feed.size]
+    return [
+        (feed.feed_path(fmt), partial(feeds.render, feed, stories, fmt))
+        for fmt in FEED_FORMATS
+    ]
+
+
 def _listing_rebuild_pages(
     stories: Sequence[StoryPage],
     members: Callable[[StoryPage], Iterable[_T]],
@@ -276,11 +295,14 @@ def _listing_rebuild_pages(
     keyword: str,
     site: SiteInfo,
     sections: Mapping[str, SectionPage],
+    feed: Callable[[_T, SiteInfo], FeedList],
+    feeds: FeedRenderer,
 ) -> list[tuple[str, Callable[[], bytes]]]:
-    """Return every author's or tag's page and archive pages (stories newest first).
+    """Return every author's or tag's page, archive pages and feeds (stories newest
+    first).
 
     ``members(story)`` gives a story's people or tags; ``front`` and ``archive``
-    render, taking the person or tag as ``keyword``.
+    render, taking the person or tag as ``keyword``; ``feed`` gives its feeds' list.
     """
     owners: dict[int, _T] = {}
     by_owner: dict[int, list[StoryPage]] = defaultdict(list)
@@ -297,6 +319,7 @@ def _listing_rebuild_pages(
             front=partial(front, **given),
             archive=partial(archive, **given),
         )
+        pages += _feed_pages(feed(owner, site), by_owner[pk], feeds)
     return pages
 
 
@@ -391,6 +414,8 @@ def _rebuild(
         by_section[story.path[: -story.steplen]].append(story)
 
     pages: list[tuple[str, Callable[[], bytes]]] = []
+    # Each story's feed entry is made once, however many feeds it is in.
+    feeds = FeedRenderer(site=site, sections=sections)
     home = home_get()
     if home is not None and home.live:
         pages.append(("/", partial(renderer.render_home, home=home, site=site)))
@@ -403,6 +428,9 @@ def _rebuild(
                 renderer.render_section_archive, section=section, site=site
             ),
         )
+        pages += _feed_pages(
+            section_feed_list(section, site), by_section[section.path], feeds
+        )
     pages += _listing_rebuild_pages(
         stories,
         byline_people,
@@ -412,6 +440,8 @@ def _rebuild(
         "person",
         site,
         sections,
+        author_feed_list,
+        feeds,
     )
     pages += _listing_rebuild_pages(
         stories,
@@ -422,6 +452,8 @@ def _rebuild(
         "tag",
         site,
         sections,
+        tag_feed_list,
+        feeds,
     )
     pages += _date_rebuild_pages(stories, site, sections)
     for info_page in info_page_list_live():
@@ -431,7 +463,7 @@ def _rebuild(
                 partial(renderer.render_info_page, page=info_page, site=site),
             )
         )
-    pages.append((FEED_PATH, render_feed))
+    pages += _feed_pages(site_feed_list(site), stories, feeds)
     pages.append((CORRECTIONS_PATH, partial(renderer.render_corrections, site=site)))
     pages.append((FAVICON_PATH, renderer.render_favicon))
     pages.append((NOT_FOUND_PATH, partial(renderer.render_not_found, site=site)))

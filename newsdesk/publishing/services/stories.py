@@ -27,6 +27,7 @@ from newsdesk.stories.selectors import (
 )
 
 from .. import redirects, renderer, sitemaps
+from ..feeds import FeedList, site_feed_list
 from ..output import (
     output_path,
     remove_file,
@@ -44,7 +45,7 @@ from ._listings import (
 from ._writing import (
     _write,
     _write_corrections,
-    _write_feed,
+    _write_feeds,
     _write_home,
     _writing_in_background,
 )
@@ -67,7 +68,8 @@ def site_publish_story(
     Those are the story page, the home page, its section front and the archive page
     it falls on (and the one before, when it opens a new page, for its "newer"
     link), the same pages of each of its authors and tags, its day, month and the
-    date archive's index, the RSS feed and the sitemaps that changed.
+    date archive's index, the feeds of the site and of each of those lists (RSS,
+    Atom and JSON Feed) and the sitemaps that changed.
     ``previously`` is what the story was published with before: people and tags
     dropped since have their pages rewritten without it. A story no longer live is
     left alone.
@@ -78,32 +80,54 @@ def site_publish_story(
     site = site_info()
     sections = section_map()
     section = section_of(live, sections)
+    people = _distinct(byline_people(live))
+    tags = _distinct(story_tags(live))
+    joined = [
+        *(
+            [_section_listing(section, site)]
+            if section is not None and section.live
+            else []
+        ),
+        *(_author_listing(person, site) for person in people),
+        *(_tag_listing(tag, site) for tag in tags),
+    ]
+    left = []
+    if previously is not None:
+        kept_people = {person.pk for person in people}
+        kept_tags = {tag.pk for tag in tags}
+        left = [
+            *(
+                _author_listing(person, site)
+                for person in _distinct(previously.authors)
+                if person.pk not in kept_people
+            ),
+            *(
+                _tag_listing(tag, site)
+                for tag in _distinct(previously.tags)
+                if tag.pk not in kept_tags
+            ),
+        ]
     written = [
         _write(
             public_path(live),
             renderer.render_story(story=live, site=site, sections=sections),
         ),
         *_write_home(site),
+        # The feeds early: they are the largest files a publish writes, and they are
+        # compressed on the writer threads while the lists' pages render.
+        *_write_feeds(
+            [site_feed_list(site), *(listing.feed for listing in joined)],
+            site,
+            sections,
+            holding=live,
+            left=[listing.feed for listing in left],
+        ),
     ]
-    if section is not None and section.live:
-        written += _write_listing_with(_section_listing(section, site), live)
-    people = _distinct(byline_people(live))
-    tags = _distinct(story_tags(live))
-    for person in people:
-        written += _write_listing_with(_author_listing(person, site), live)
-    for tag in tags:
-        written += _write_listing_with(_tag_listing(tag, site), live)
-    if previously is not None:
-        kept_people = {person.pk for person in people}
-        kept_tags = {tag.pk for tag in tags}
-        for person in _distinct(previously.authors):
-            if person.pk not in kept_people:
-                written += _write_listing_without(_author_listing(person, site), live)
-        for tag in _distinct(previously.tags):
-            if tag.pk not in kept_tags:
-                written += _write_listing_without(_tag_listing(tag, site), live)
+    for listing in joined:
+        written += _write_listing_with(listing, live)
+    for listing in left:
+        written += _write_listing_without(listing, live)
     written += _write_dates_with(live, site)
-    written.append(_write_feed())
     if live.corrections.exists():
         written.append(_write_corrections(site))
     written += sitemaps.sitemaps_write_for_story(story=live)
@@ -148,8 +172,9 @@ def site_unpublish_story(
     ``tags`` its byline's people and its tags then (by default, read from the story:
     pass them when the story is being deleted). The archive pages of its section,
     of each author and tag and of its day, from the one it was on to the last, are
-    rewritten (the stories after it move up one place); an author or tag with no
-    live story left loses their page. Returns the files written and removed.
+    rewritten (the stories after it move up one place), and so are their feeds and
+    the site's; an author or tag with no live story left loses their page and
+    feeds. Returns the files written and removed.
     """
     if StoryPage.objects.filter(pk=story.pk, live=True).exists():
         return []  # published again before this ran: the publisher has it
@@ -158,25 +183,31 @@ def site_unpublish_story(
     site = site_info()
     changed += _write_home(site)
     section = section_of(story)
+    feeds: list[FeedList] = [site_feed_list(site)]
     if section is not None and section.live:
-        changed += _write_listing_without(_section_listing(section, site), story)
+        listing = _section_listing(section, site)
+        changed += _write_listing_without(listing, story)
+        feeds.append(listing.feed)
     if authors is None:
         authors = byline_people(story)
     if tags is None:
         tags = story_tags(story)
-    for person in _distinct(authors):
-        changed += _write_listing_without(_author_listing(person, site), story)
-    for tag in _distinct(tags):
-        changed += _write_listing_without(_tag_listing(tag, site), story)
+    for listing in [
+        *(_author_listing(person, site) for person in _distinct(authors)),
+        *(_tag_listing(tag, site) for tag in _distinct(tags)),
+    ]:
+        changed += _write_listing_without(listing, story)
+        feeds.append(listing.feed)
     changed += _write_dates_without(story, site)
     for redirect in redirects.redirect_list_to(story):
         path_of = redirects.redirect_path(redirect)
         if path_of is not None:
             changed += redirects.redirect_remove(path_of)
+    sections = section_map()
     changed += _rewrite_stories_offering(
-        story, path, tags, section=section, sections=section_map()
+        story, path, tags, section=section, sections=sections
     )
-    changed.append(_write_feed())
+    changed += _write_feeds(feeds, site, sections)
     if story.corrections.exists():
         changed.append(_write_corrections(site))
     changed += sitemaps.sitemaps_write_for_story(story=story)
@@ -217,8 +248,10 @@ def site_move_story(
     if old_section is not None and moved_away:
         old_section = SectionPage.objects.get(pk=old_section.pk)
         if old_section.live:
-            listing = _section_listing(old_section, site_info())
+            site = site_info()
+            listing = _section_listing(old_section, site)
             changed += _write_listing_without(listing, live)
+            changed += _write_feeds([listing.feed], site, sections)
     changed += _rewrite_stories_offering(
         live,
         old_path,
