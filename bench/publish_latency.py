@@ -145,17 +145,26 @@ def _measure(samples: int, profile: bool) -> dict[str, Any]:
 
     django.setup()
     from django.contrib.auth import get_user_model
+    from django.db.models.functions import Length
 
     from newsdesk.publishing.output import output_path
     from newsdesk.stories.demo import CREDIT_NAME, DEMO_USERNAME
     from newsdesk.stories.models import Person, SectionPage, StoryPage
     from newsdesk.stories.selectors import public_path
+    from newsdesk.stories.selectors.checks import HEADLINE_MAX
     from newsdesk.stories.services import story_create_draft, story_publish
 
     editor = get_user_model().objects.get(username=DEMO_USERNAME)
     credit = Person.objects.get(name=CREDIT_NAME)
     sections = list(SectionPage.objects.live().order_by("path"))
-    live_ids = list(StoryPage.objects.live().values_list("pk", flat=True))
+    # Stories the newsroom's checks let through again (some imported Wikinews
+    # headlines are longer than HEADLINE_MAX).
+    live_ids = list(
+        StoryPage.objects.live()
+        .annotate(headline_length=Length("title"))
+        .filter(headline_length__lte=HEADLINE_MAX)
+        .values_list("pk", flat=True)
+    )
     extra = WARM_UP + (PROFILE_SAMPLES if profile else 0)
     # A repeatable spread across the archive, not a secret.
     chosen = random.Random(SEED).sample(live_ids, samples + extra)  # noqa: S311
@@ -190,7 +199,10 @@ def _measure(samples: int, profile: bool) -> dict[str, Any]:
         )
 
     # Other work on the machine slows every figure: say how busy it was.
-    results: dict[str, Any] = {"stories": len(live_ids), "load": [os.getloadavg()[0]]}
+    results: dict[str, Any] = {
+        "stories": StoryPage.objects.live().count(),
+        "load": [os.getloadavg()[0]],
+    }
     for kind, publish in (("update", update), ("new", create)):
         for _ in range(WARM_UP):
             publish()
