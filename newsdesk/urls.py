@@ -17,6 +17,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("newsroom/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("search/", include("newsdesk.search.urls")),
+    # Partners pull the changes to stories with their API keys.
+    path("partners/", include("newsdesk.syndication.urls")),
     # A writer's private page on what became of their submission.
     path(
         "contribute/status/<str:token>/",

@@ -67,6 +67,21 @@ NEWSDESK_TIME_ZONE = env_str("NEWSDESK_TIME_ZONE", "UTC")
 NEWSDESK_FRONT_SIZE = env_int("NEWSDESK_FRONT_SIZE", 20, minimum=1)
 NEWSDESK_ARCHIVE_PAGE_SIZE = env_int("NEWSDESK_ARCHIVE_PAGE_SIZE", 50, minimum=1)
 NEWSDESK_FEED_SIZE = env_int("NEWSDESK_FEED_SIZE", 50, minimum=1)
+# What partners are told they may do with the copy (in every item they get).
+NEWSDESK_SYNDICATION_USAGE_TERMS = env_str(
+    "NEWSDESK_SYNDICATION_USAGE_TERMS",
+    "For use by subscribing partners under their agreement with the agency.",
+)
+# Changes partners pull wait this long, so a cursor never skips one committed late.
+NEWSDESK_SYNDICATION_SETTLE_SECONDS = env_int(
+    "NEWSDESK_SYNDICATION_SETTLE_SECONDS", 2, minimum=0
+)
+# Changes pushed to partners' webhooks: how long a partner may take to answer, and
+# how many tries (30 s, 2 min, 10 min, 1 h, 6 h, then 24 h apart) before giving up.
+NEWSDESK_WEBHOOK_TIMEOUT_SECONDS = env_int(
+    "NEWSDESK_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=120
+)
+NEWSDESK_WEBHOOK_MAX_ATTEMPTS = env_int("NEWSDESK_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
 
 # --- Django --------------------------------------------------------------------------
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "")
@@ -80,6 +95,7 @@ INSTALLED_APPS = [
     "newsdesk.contributions",
     "newsdesk.publishing",
     "newsdesk.search",
+    "newsdesk.syndication",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.embeds",
@@ -209,6 +225,9 @@ NEWSDESK_PERIODIC_JOBS = [
     ("newsdesk.contributions.duplicates.story_fingerprints_backfill", 60.0),
     # Keep the query planner's table statistics fresh as the archive grows.
     ("newsdesk.core.database.planner_statistics_refresh", 86400.0),
+    # Push each change to the webhooks of the partners who may see it, and try
+    # again later the ones that failed.
+    ("newsdesk.syndication.webhooks.webhook_deliveries_run", 10.0),
 ]
 
 EMAIL_BACKEND = env_str(

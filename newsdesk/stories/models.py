@@ -188,12 +188,14 @@ class InfoPage(Page):
 # information page with one of these slugs would hide them.
 RESERVED_SLUGS = frozenset(
     {
+        "api",
         "archive",
         "assets",
         "authors",
         "images",
         "media",
         "newsroom",
+        "partners",
         "search",
         "sitemaps",
         "static",
