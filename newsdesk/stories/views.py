@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.views.generic import FormView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
@@ -43,6 +44,16 @@ class StoryKillView(PermissionRequiredMixin, WagtailAdminTemplateMixin, FormView
 
     def get_page_title(self) -> str:
         return f"Kill “{self.story.title}”"
+
+    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
+        return [
+            *self.breadcrumbs_items,
+            {
+                "url": reverse("wagtailadmin_pages:edit", args=[self.story.pk]),
+                "label": self.story.title,
+            },
+            {"url": "", "label": "Kill"},
+        ]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(story=self.story, **kwargs)
