@@ -9,7 +9,7 @@ import hmac
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 from wagtail.rich_text import expand_db_html
 
@@ -157,8 +157,25 @@ def partner_changes(
     if partner.languages:
         changes = changes.filter(language__in=partner.languages)
     if not partner.embargoed_copy:
-        changes = changes.exclude(status="withheld")
+        usable_before = ItemVersion.objects.filter(
+            guid=OuterRef("guid"), id__lt=OuterRef("id"), status="usable"
+        )
+        changes = changes.exclude(status="withheld").exclude(
+            Q(status="canceled") & ~Exists(usable_before)
+        )
     return changes.order_by("id")
+
+
+def item_version_never_usable(change: ItemVersion) -> bool:
+    """Say whether this is the withdrawal or kill of a story partners only ever had
+    as embargoed copy: it names copy that was never public, so it is embargoed copy
+    too."""
+    return (
+        change.status == "canceled"
+        and not ItemVersion.objects.filter(
+            guid=change.guid, id__lt=change.pk, status="usable"
+        ).exists()
+    )
 
 
 def partner_wants(partner: Partner, change: ItemVersion) -> bool:
@@ -169,7 +186,9 @@ def partner_wants(partner: Partner, change: ItemVersion) -> bool:
         return False
     if partner.languages and change.language not in partner.languages:
         return False
-    return partner.embargoed_copy or change.status != "withheld"
+    if partner.embargoed_copy:
+        return True
+    return change.status != "withheld" and not item_version_never_usable(change)
 
 
 def key_digest(raw: str) -> str:

@@ -136,27 +136,10 @@ def webhook_signature_verify(
 # --- Queueing --------------------------------------------------------------------
 
 
-def _never_usable(change: ItemVersion) -> bool:
-    """Whether this is the withdrawal or kill of a story partners only ever had as
-    embargoed copy: its item still carries that copy, so it is embargoed copy too."""
-    return (
-        change.status == "canceled"
-        and not ItemVersion.objects.filter(
-            guid=change.guid, id__lt=change.pk, status="usable"
-        ).exists()
-    )
-
-
-def _may_push(partner: Partner, change: ItemVersion) -> bool:
-    if not partner_wants(partner, change):
-        return False
-    return partner.embargoed_copy or not _never_usable(change)
-
-
 def deliveries_enqueue(change: ItemVersion) -> int:
     """Queue a change for the webhook of every active partner who may see it; return
     how many deliveries were added (none twice for the same partner)."""
-    partners = [p for p in partner_list_with_webhook() if _may_push(p, change)]
+    partners = [p for p in partner_list_with_webhook() if partner_wants(p, change)]
     if not partners:
         return 0
     queued = set(change.deliveries.values_list("partner_id", flat=True))
@@ -304,7 +287,7 @@ def _unsendable(delivery: Delivery) -> str:
         return "Not sent: the webhook address is not an http(s) address"
     if not partner.webhook_secret:
         return "Not sent: the partner has no webhook secret to sign with"
-    if not _may_push(partner, delivery.change):
+    if not partner_wants(partner, delivery.change):
         return "Not sent: the partner may no longer take this change"
     return ""
 

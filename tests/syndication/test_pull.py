@@ -179,6 +179,39 @@ def test_embargoed_copy_never_reaches_a_partner_without_the_right(
         assert b"Public story" in response.content
 
 
+def test_an_embargo_called_off_tells_only_the_partners_who_had_the_copy(
+    partner: Partner,
+    key: str,
+    section: SectionPage,
+    editor: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    # given: a partner with the embargo right and one without, and a story that is
+    # only ever embargoed
+    privileged = Partner.objects.create(
+        name="Wire desk", all_sections=True, embargoed_copy=True
+    )
+    privileged_key = partner_key_issue(partner=privileged, by=None)[1]
+    story = _embargoed(section, django_capture_on_commit_callbacks)
+
+    # when: its publication is called off before the embargo ends (as the
+    # newsroom's "Cancel scheduled publish" does)
+    with django_capture_on_commit_callbacks(execute=True):
+        revision = story.revisions.exclude(approved_go_live_at=None).get()
+        revision.approved_go_live_at = None
+        revision.save(user=editor, update_fields=["approved_go_live_at"])
+
+    # then: the partner who held it embargoed is told to drop it...
+    changes = [e["change"] for e in _get(privileged_key).json()["items"]]
+    assert changes == ["embargoed", "withdrawn"]
+    # ...and the one without the right learns nothing of it, in any format
+    for fmt in ("ninjs3", "ninjs2", "newsml"):
+        response = _get(key, format=fmt)
+        assert response.status_code in {200, 204}
+        assert SECRET.encode() not in response.content, fmt
+    assert _get(key).json()["items"] == []
+
+
 def test_a_partner_with_the_right_gets_embargoed_copy_marked_as_such(
     partner: Partner,
     key: str,
