@@ -6,6 +6,7 @@ from django.urls import URLPattern, URLResolver, include, path, re_path
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from newsdesk.api.views import api as read_api
 from newsdesk.contributions.public_views import (
     contribution_send_page,
     submission_confirm_page,
@@ -19,6 +20,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("search/", include("newsdesk.search.urls")),
     # Partners pull the changes to stories with their API keys.
     path("partners/", include("newsdesk.syndication.urls")),
+    # The public read API: live stories, sections and authors; OpenAPI document.
+    path("api/v1/", read_api.urls),
     # A writer's private page on what became of their submission.
     path(
         "contribute/status/<str:token>/",

@@ -169,7 +169,9 @@ def expand_rich_texts(texts: Sequence[str]) -> list[str]:
     return expanded
 
 
-def _body_html(expanded: str) -> str:
+def sanitised_body_html(expanded: str) -> str:
+    """Return expanded rich text as the HTML feeds and the API carry: the editor's
+    tags only, nothing that runs or styles, links absolute."""
     body = nh3.clean(
         clean_text(expanded),
         tags=set(_BODY_TAGS),
@@ -190,7 +192,7 @@ def _updates_html(updates: Sequence[StoryUpdate], texts: Sequence[str]) -> str:
             continue
         notes.append(
             f'<li><time datetime="{html.escape(when.iso)}">'
-            f"{html.escape(when.display)}</time> {_body_html(text)}</li>"
+            f"{html.escape(when.display)}</time> {sanitised_body_html(text)}</li>"
         )
     if not notes:
         return ""
@@ -267,7 +269,7 @@ def _content_html(
         _figure_html(story, lead),
         _updates_html(parts.updates, updates),
         _corrections_html(parts.corrections),
-        _body_html(body),
+        sanitised_body_html(body),
         _credit_html(story),
     ]
     content = "\n".join(piece for piece in pieces if piece)

@@ -82,6 +82,10 @@ NEWSDESK_WEBHOOK_TIMEOUT_SECONDS = env_int(
     "NEWSDESK_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=120
 )
 NEWSDESK_WEBHOOK_MAX_ATTEMPTS = env_int("NEWSDESK_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+# The read API (/api/v1/): how many requests one client address may make a minute.
+NEWSDESK_API_REQUESTS_PER_MINUTE = env_int(
+    "NEWSDESK_API_REQUESTS_PER_MINUTE", 600, minimum=1
+)
 
 # --- Django --------------------------------------------------------------------------
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "")
@@ -96,6 +100,7 @@ INSTALLED_APPS = [
     "newsdesk.publishing",
     "newsdesk.search",
     "newsdesk.syndication",
+    "ninja",  # the read API's documentation page and its scripts
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.embeds",
