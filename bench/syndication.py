@@ -14,8 +14,9 @@ or ``--stories`` of it) and a site build. Then, in one process:
 
 The built-in server (as ``newsdesk start`` runs it) then answers, on loopback,
 ``GET /partners/v1/items?limit=100&format=ninjs3`` with the key (100 items of
-ninjs, about a third of a megabyte) and, as the reference in the same run, a story
-page, a static file from the same server. ``--clients`` threads keep their
+ninjs, about three quarters of a megabyte), the read API's first page of 20 stories
+and one whole story, and, as the reference in the same run, a story page, a static
+file from the same server. ``--clients`` threads keep their
 connections open and ask as fast as they are answered for ``--seconds``; each
 figure is requests per second. The client is Python and shares the machine's cores
 with the server, so both figures are lower than a dedicated load generator's; their
@@ -95,6 +96,7 @@ def prepare() -> None:
                 "sizes": sizes,
                 "key": key,
                 "story_path": story_path,
+                "story_id": stories[0].pk,
                 "settle": settings.NEWSDESK_SYNDICATION_SETTLE_SECONDS,
             }
         )
@@ -163,6 +165,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="newsdesk-syndication-") as temp:
         folder = Path(temp)
         env = embedded_env(folder / "data")
+        # The clients all come from 127.0.0.1: lift the read API's per-address limit.
+        env["NEWSDESK_API_REQUESTS_PER_MINUTE"] = "100000000"
         print(f"Loading the demo archive into {folder} ...", file=sys.stderr)
         newsdesk(env, "migrate", "--no-input", "-v0")
         limit = ["--limit", str(options.stories)] if options.stories else []
@@ -196,18 +200,18 @@ def main() -> None:
         try:
             _wait_for(port, servers[-1])
             auth = {"Authorization": f"Bearer {facts['key']}"}
-            runs: dict[str, list[float]] = {"partner": [], "story": []}
-            size = {"partner": 0, "story": 0}
-            for _, path, headers in (
+            targets = [
                 ("partner", PARTNER_URL, auth),
+                ("api list", "/api/v1/stories?limit=20", {}),
+                ("api story", f"/api/v1/stories/{facts['story_id']}", {}),
                 ("story", facts["story_path"], {}),
-            ):  # warm up
+            ]
+            runs: dict[str, list[float]] = {name: [] for name, _, _ in targets}
+            size = dict.fromkeys(runs, 0)
+            for _, path, headers in targets:  # warm up
                 _hammer(port, path, headers, 2, options.clients)
             for _ in range(options.rounds):
-                for name, path, headers in (
-                    ("partner", PARTNER_URL, auth),
-                    ("story", facts["story_path"], {}),
-                ):
+                for name, path, headers in targets:
                     rate, size[name] = _hammer(
                         port, path, headers, options.seconds, options.clients
                     )
@@ -233,20 +237,24 @@ def main() -> None:
             f"  {label:18}{timings[name]:8.2f} s   {sizes[name] / 1e6:8.1f} MB"
             f"   {facts['stories'] / timings[name]:8,.0f} items/s"
         )
-    partner, story = (statistics.median(runs[k]) for k in ("partner", "story"))
+    rates = {name: statistics.median(values) for name, values in runs.items()}
     print(
         f"\nBuilt-in server, {workers} workers, {options.clients} Python clients, "
         f"median of {options.rounds} runs of {options.seconds:.0f} s:"
     )
+    for name, label in (
+        ("partner", "partner feed, 100 ninjs items"),
+        ("api list", "read API, 20 stories listed"),
+        ("api story", "read API, one story whole"),
+        ("story", "reference: a story page"),
+    ):
+        print(
+            f"  {label} ({size[name]:,} bytes):".ljust(52)
+            + f"{rates[name]:8,.0f} requests/s"
+        )
     print(
-        f"  partner feed, 100 ninjs items ({size['partner']:,} bytes): "
-        f"{partner:8,.0f} requests/s"
+        f"  ratio, partner feed to story page: {rates['partner'] / rates['story']:.3f}"
     )
-    print(
-        f"  reference: a story page ({size['story']:,} bytes):      "
-        f"{story:8,.0f} requests/s"
-    )
-    print(f"  ratio: {partner / story:.3f}")
 
 
 if __name__ == "__main__":

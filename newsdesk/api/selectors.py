@@ -25,13 +25,14 @@ def _public(pages: QuerySet[Any]) -> QuerySet[Any]:
     return public
 
 
+def _updates() -> Prefetch[Any]:
+    # A list shows when each story last changed, which its newest update may set.
+    return Prefetch("updates", queryset=StoryUpdate.objects.order_by("posted_at", "pk"))
+
+
 def _story_parts(stories: QuerySet[StoryPage]) -> QuerySet[StoryPage]:
-    """Prefetch what a story's API entry shows beside the story row itself."""
-    return stories.prefetch_related(
-        "tags",
-        "corrections",
-        Prefetch("updates", queryset=StoryUpdate.objects.order_by("posted_at", "pk")),
-    )
+    """Prefetch what a whole story shows beside the story row itself."""
+    return stories.prefetch_related("tags", "corrections", _updates())
 
 
 def story_get_public(story_id: int) -> StoryPage | None:
@@ -64,13 +65,13 @@ def story_list_public(
     kind: str | None = None,
 ) -> QuerySet[StoryPage]:
     """Return live stories, newest first, narrowed by at most one of section, author
-    or tag, and by language and kind."""
+    or tag, and by language and kind; their bylines and updates prefetched."""
     stories = _public(story_list_live(section=section, author=author, tag=tag))
     if language:
         stories = stories.filter(language=language)
     if kind:
         stories = stories.filter(kind=kind)
-    return _story_parts(stories)
+    return stories.prefetch_related(_updates())
 
 
 def story_count_public(

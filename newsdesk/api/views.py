@@ -154,23 +154,23 @@ def _api_url(request: HttpRequest, name: str, **params: Any) -> str:
     )
 
 
-def _section_ref(section: SectionPage | None) -> schemas.SectionRef | None:
+def _section_ref(section: SectionPage | None) -> dict[str, Any] | None:
     if section is None:
         return None
-    return schemas.SectionRef(
-        slug=section.slug,
-        title=section.title,
-        url=absolute_url(public_path(section)),
-    )
+    return {
+        "slug": section.slug,
+        "title": section.title,
+        "url": absolute_url(public_path(section)),
+    }
 
 
-def _author_ref(person: Person) -> schemas.AuthorRef:
-    return schemas.AuthorRef(
-        slug=person.slug,
-        name=person.name,
-        kind=person.kind,  # type: ignore[arg-type]  # the model's choices
-        url=absolute_url(author_path(person)),
-    )
+def _author_ref(person: Person) -> dict[str, Any]:
+    return {
+        "slug": person.slug,
+        "name": person.name,
+        "kind": person.kind,
+        "url": absolute_url(author_path(person)),
+    }
 
 
 def _summary_fields(
@@ -192,36 +192,36 @@ def _summary_fields(
     }
 
 
-def _image(story: StoryPage) -> schemas.Image | None:
+def _image(story: StoryPage) -> dict[str, Any] | None:
     if story.lead_image is None:
         return None
     widest = share_images_for(story.lead_image)[0]
-    return schemas.Image(
-        url=absolute_url(widest.url),
-        width=widest.width,
-        height=widest.height,
-        alt=story.lead_image_alt,
-        caption=story.lead_image_caption,
-        credit=story.lead_image_credit,
-    )
+    return {
+        "url": absolute_url(widest.url),
+        "width": widest.width,
+        "height": widest.height,
+        "alt": story.lead_image_alt,
+        "caption": story.lead_image_caption,
+        "credit": story.lead_image_credit,
+    }
 
 
-def _story(story: StoryPage) -> schemas.Story:
-    return schemas.Story(
+def _story(story: StoryPage) -> dict[str, Any]:
+    return dict(
         **_summary_fields(story, section_map()),
         standfirst=story.standfirst,
         body_html=sanitised_body_html(str(expand_db_html(story.body))),
         tags=[tag.name for tag in story_tags(story)],
         lead_image=_image(story),
         corrections=[
-            schemas.Correction(published_at=c.published_at, note=c.note.strip())
+            {"published_at": c.published_at, "note": c.note.strip()}
             for c in sorted(story.corrections.all(), key=lambda c: c.published_at)
         ],
         updates=[
-            schemas.Update(
-                posted_at=u.posted_at,
-                html=sanitised_body_html(str(expand_db_html(u.text))),
-            )
+            {
+                "posted_at": u.posted_at,
+                "html": sanitised_body_html(str(expand_db_html(u.text))),
+            }
             for u in story.updates.all()
         ],
         source_credit=story.source_credit,
@@ -320,10 +320,7 @@ def story_list(
             language=language,
             kind=kind,
         ),
-        "items": [
-            schemas.StorySummary(**_summary_fields(story, sections))
-            for story in stories
-        ],
+        "items": [_summary_fields(story, sections) for story in stories],
     }
 
 
@@ -362,14 +359,14 @@ def story_detail(
 # --- Sections ----------------------------------------------------------------------
 
 
-def _section(request: HttpRequest, section: SectionPage) -> schemas.Section:
-    return schemas.Section(
-        slug=section.slug,
-        title=section.title,
-        description=section.description,
-        url=absolute_url(public_path(section)),
-        stories=_api_url(request, "stories", section=section.slug),
-    )
+def _section(request: HttpRequest, section: SectionPage) -> dict[str, Any]:
+    return {
+        "slug": section.slug,
+        "title": section.title,
+        "description": section.description,
+        "url": absolute_url(public_path(section)),
+        "stories": _api_url(request, "stories", section=section.slug),
+    }
 
 
 @api.get(
@@ -408,15 +405,15 @@ def section_detail(
 # --- Authors -----------------------------------------------------------------------
 
 
-def _author(request: HttpRequest, person: Person) -> schemas.Author:
-    return schemas.Author(
-        slug=person.slug,
-        name=person.name,
-        kind=person.kind,  # type: ignore[arg-type]  # the model's choices
-        bio=person.bio,
-        url=absolute_url(author_path(person)),
-        stories=_api_url(request, "stories", author=person.slug),
-    )
+def _author(request: HttpRequest, person: Person) -> dict[str, Any]:
+    return {
+        "slug": person.slug,
+        "name": person.name,
+        "kind": person.kind,
+        "bio": person.bio,
+        "url": absolute_url(author_path(person)),
+        "stories": _api_url(request, "stories", author=person.slug),
+    }
 
 
 @api.get(

@@ -114,8 +114,16 @@ def unique_person_slug(name: str) -> str:
     return slug
 
 
+# The reader site is static files that anyone can fetch: a page cannot be private
+# there, so Wagtail's privacy setting (password, signed-in users, groups) is not
+# offered, rather than promising a privacy the site would not keep.
+NO_PRIVACY: list[str] = []
+
+
 class HomePage(Page):
     """The front page of the reader site; the root of every section."""
+
+    private_page_options: ClassVar[list[str]] = NO_PRIVACY
 
     max_count = 1
     subpage_types: ClassVar[list[str]] = ["stories.SectionPage", "stories.InfoPage"]
@@ -148,6 +156,8 @@ class HomePage(Page):
 
 class InfoPage(Page):
     """A page about the agency itself: about us, how to contribute, contact."""
+
+    private_page_options: ClassVar[list[str]] = NO_PRIVACY
 
     standfirst = models.TextField(blank=True, help_text="One or two sentences.")
     body = RichTextField(features=BODY_FEATURES, blank=True)
@@ -217,6 +227,8 @@ def _refuse_reserved_slug(page: Page) -> None:
 class SectionPage(Page):
     """A section of the site (Politics, Business ...) holding its stories."""
 
+    private_page_options: ClassVar[list[str]] = NO_PRIVACY
+
     description = models.TextField(
         blank=True, help_text="One or two sentences shown on the section front."
     )
@@ -255,6 +267,8 @@ def _text_area() -> forms.Textarea:
 
 class StoryPage(Page):
     """One story: news, opinion, editorial, analysis or feature."""
+
+    private_page_options: ClassVar[list[str]] = NO_PRIVACY
 
     class Kind(models.TextChoices):
         NEWS = "news", "News"
