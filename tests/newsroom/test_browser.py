@@ -146,12 +146,26 @@ class Watched:
     def __init__(self, page: Page) -> None:
         self.page = page
         self.responses: list[tuple[int, str]] = []
+        # Wagtail's autosave posts the form every half second as the editor types;
+        # a form caught half filled in (a correction's date, not yet its note) is
+        # answered 400 and kept as it is, without the editor seeing anything.
+        self.autosaves_refused: list[str] = []
         page.on("response", self._seen)
 
     def _seen(self, response: Response) -> None:
+        request = response.request
+        if (
+            response.status == 400
+            and request.method == "POST"
+            and request.resource_type in {"fetch", "xhr"}
+            and "application/json" in (request.headers.get("accept") or "")
+        ):
+            self.autosaves_refused.append(response.url)
+            return
         self.responses.append((response.status, response.url))
 
     def failures(self) -> list[tuple[int, str]]:
+        """Every answer of 400 or more the editor would have met."""
         return [(status, url) for status, url in self.responses if status >= 400]
 
     def served(self, path: str) -> bool:
