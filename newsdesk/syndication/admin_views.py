@@ -23,11 +23,11 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView, TemplateView, View
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
-from wagtail.admin.views.generic.models import IndexView
+from wagtail.admin.views.generic.models import IndexView, InspectView
 from wagtail.admin.widgets.button import HeaderButton, ListingButton
 from wagtail.log_actions import log
 from wagtail.snippets.views import snippets as snippet_views
@@ -41,6 +41,7 @@ from .services import (
     partner_key_revoke,
     partner_webhook_secret_renew,
 )
+from .webhooks import delivery_retry
 
 # The partner viewset's URL namespace (newsdesk.syndication.wagtail_hooks).
 PARTNERS = "partners"
@@ -52,6 +53,7 @@ KEY_REVOKED = "newsdesk.partner.key_revoke"
 # (S105: these name actions in the audit log; they are not secrets.)
 SECRET_RENEWED = "newsdesk.partner.secret_renew"  # noqa: S105
 SECRET_SHOWN = "newsdesk.partner.secret_show"  # noqa: S105
+DELIVERY_RESENT = "newsdesk.partner.delivery_resend"
 
 RECENT_DELIVERIES = 10
 
@@ -412,3 +414,50 @@ class DeliveryIndexView(IndexView):
                 "next_attempt_at", label="Next attempt", sort_key="next_attempt_at"
             ),
         ]
+
+
+class DeliveryInspectView(InspectView):
+    """One delivery's tries; one the worker gave up on can be sent again."""
+
+    template_name = "syndication/delivery_inspect.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context_data(**kwargs)
+        delivery: Delivery = self.object
+        context["can_send_again"] = (
+            delivery.state == Delivery.State.FAILED
+            and self.request.user.has_perm("syndication.change_partner")
+        )
+        context["send_again_url"] = reverse(f"{DELIVERIES}:retry", args=[delivery.pk])
+        return context
+
+
+class DeliveryRetryView(PermissionRequiredMixin, View):
+    """Send a given-up delivery again (once the partner has fixed its end): the
+    worker tries it at its next run, with a fresh count of tries."""
+
+    permission_required = "syndication.change_partner"
+    http_method_names = ["post"]  # noqa: RUF012  # Django's own attribute
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        delivery = get_object_or_404(Delivery.objects.select_related("partner"), pk=pk)
+        if delivery.state != Delivery.State.FAILED:
+            messages.error(
+                request,
+                "Only a delivery the worker gave up on can be sent again; this one "
+                f"is “{delivery.get_state_display()}”.",
+            )
+        else:
+            delivery_retry(delivery=delivery)
+            log(
+                delivery.partner,
+                DELIVERY_RESENT,
+                user=request.user,
+                data={"delivery": delivery.pk, "change": delivery.change_id},
+            )
+            messages.success(
+                request,
+                f"It will be sent to {delivery.partner} again at the worker's next "
+                "run, with a fresh count of tries.",
+            )
+        return redirect(f"{DELIVERIES}:inspect", pk)

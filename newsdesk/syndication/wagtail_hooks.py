@@ -21,12 +21,15 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .admin_views import (
     DELIVERIES,
+    DELIVERY_RESENT,
     KEY_ISSUED,
     KEY_REVOKED,
     PARTNERS,
     SECRET_RENEWED,
     SECRET_SHOWN,
     DeliveryIndexView,
+    DeliveryInspectView,
+    DeliveryRetryView,
     PartnerCreateView,
     PartnerEditView,
     PartnerForm,
@@ -125,8 +128,8 @@ register_snippet(PartnerViewSet)
 
 
 class DeliveryViewSet(ModelViewSet):
-    """The webhook delivery log, under Settings: read only; deliveries are made
-    and retried by the delivery worker, never here."""
+    """The webhook delivery log, under Settings: deliveries are made and retried by
+    the delivery worker; one it gave up on can be sent again from here."""
 
     model = Delivery
     icon = "resubmit"
@@ -135,6 +138,7 @@ class DeliveryViewSet(ModelViewSet):
     url_prefix = "partner-deliveries"
     url_namespace = DELIVERIES
     index_view_class = DeliveryIndexView
+    inspect_view_class = DeliveryInspectView
     copy_view_enabled = False
     inspect_view_enabled = True
     list_filter: ClassVar[list[str]] = ["partner", "state"]
@@ -161,6 +165,7 @@ class DeliveryViewSet(ModelViewSet):
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
             path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
+            path("retry/<int:pk>/", DeliveryRetryView.as_view(), name="retry"),
         ]
 
     def get_permissions_to_register(self) -> QuerySet[Permission]:
@@ -212,6 +217,14 @@ def register_partner_actions(actions: Any) -> None:
                 if note
                 else ("New webhook secret made")
             )
+
+    @actions.register_action(DELIVERY_RESENT)
+    class DeliveryResent(LogFormatter):
+        label = "Send a delivery again"
+
+        def format_message(self, log_entry: Any) -> str:
+            number = (log_entry.data or {}).get("delivery", "")
+            return f"Delivery {number} sent again after the worker gave up"
 
     @actions.register_action(SECRET_SHOWN)
     class SecretShown(LogFormatter):

@@ -416,7 +416,7 @@ def test_the_delivery_log_lists_deliveries_by_partner_and_state(
     assert "Market prices" not in keys_page
 
 
-def test_the_delivery_log_is_read_only_even_for_administrators(
+def test_deliveries_cannot_be_added_edited_or_deleted_even_by_administrators(
     partner: Partner,
 ) -> None:
     administrator = _member("Administrators")
@@ -433,6 +433,51 @@ def test_the_delivery_log_is_read_only_even_for_administrators(
                 f"partner_deliveries:{name}",
                 args=[] if name == "add" else [delivery.pk],
             )
+
+
+def test_a_delivery_given_up_on_is_sent_again_on_request(
+    chief: Client, partner: Partner
+) -> None:
+    # given: one delivery the worker gave up on, and one delivered
+    failed = _delivery(
+        partner,
+        "Council meets on water",
+        1,
+        state="failed",
+        attempts=8,
+        last_status=503,
+        last_error="Service Unavailable",
+    )
+    delivered = _delivery(
+        partner, "Floods reach the capital", 2, state="delivered", attempts=1
+    )
+    inspect = chief.get(reverse("partner_deliveries:inspect", args=[failed.pk]))
+    assert "Send again" in inspect.content.decode()
+    shown = chief.get(reverse("partner_deliveries:inspect", args=[delivered.pk]))
+    assert "Send again" not in shown.content.decode()
+
+    # when: the chief editor sends the failed one again, and tries the other
+    again = chief.post(
+        reverse("partner_deliveries:retry", args=[failed.pk]), follow=True
+    )
+    refused = chief.post(
+        reverse("partner_deliveries:retry", args=[delivered.pk]), follow=True
+    )
+
+    # then: the failed one waits for the worker's next run, with fresh tries...
+    failed.refresh_from_db()
+    assert failed.state == Delivery.State.PENDING
+    assert failed.attempts == 0
+    assert failed.next_attempt_at is None
+    assert "will be sent to Kabul Daily again" in again.content.decode()
+    assert _actions(partner) == ["newsdesk.partner.delivery_resend"]
+    # ...and a delivered one is not sent twice
+    delivered.refresh_from_db()
+    assert delivered.state == Delivery.State.DELIVERED
+    assert "Only a delivery the worker gave up on" in refused.content.decode()
+    # a plain GET changes nothing
+    get = chief.get(reverse("partner_deliveries:retry", args=[delivered.pk]))
+    assert get.status_code == 405
 
 
 def test_an_administrator_manages_partners(partner: Partner) -> None:
@@ -455,7 +500,9 @@ def test_desk_editors_and_reporters_reach_none_of_it(
     key = PartnerKey.objects.create(
         partner=partner, prefix="nd_abcdefghi", digest="0" * 64
     )
-    delivery = _delivery(partner, "Floods reach the capital", 1)
+    delivery = _delivery(
+        partner, "Floods reach the capital", 1, state="failed", attempts=8
+    )
     member = _member(role)
     pk = partner.pk
     pages = [
@@ -476,6 +523,7 @@ def test_desk_editors_and_reporters_reach_none_of_it(
         (reverse("partners:key_revoke", args=[pk, key.pk]), {}),
         (reverse("partners:secret", args=[pk]), {}),
         (reverse("partners:secret_renew", args=[pk]), {}),
+        (reverse("partner_deliveries:retry", args=[delivery.pk]), {}),
     ]
 
     newsroom = member.get(reverse("wagtailadmin_home")).content.decode()
@@ -497,6 +545,8 @@ def test_desk_editors_and_reporters_reach_none_of_it(
     assert partner.keys.count() == 1
     key.refresh_from_db()
     assert key.revoked_at is None
+    delivery.refresh_from_db()
+    assert delivery.state == Delivery.State.FAILED
     partner.refresh_from_db()
     assert partner.webhook_secret == "whsec_" + "b" * 43
     assert _actions(partner) == []
