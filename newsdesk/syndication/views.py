@@ -12,6 +12,7 @@ import hashlib
 import json
 from typing import Any
 
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -25,6 +26,9 @@ from .selectors import partner_changes, partner_key_find, partner_section_allowe
 LIMIT_DEFAULT = 50
 LIMIT_MAX = 100
 CURSOR_MAX_DIGITS = 18
+# Rendered pages are kept this long; a page is named by the changes it holds, and
+# changes are never edited, so a kept page is never stale, only evicted.
+PAGE_CACHE_SECONDS = 600
 CONTENT_TYPES = {
     Format.NINJS3: "application/json",
     Format.NINJS2: "application/json",
@@ -99,6 +103,31 @@ def _body(fmt: str, changes: list[ItemVersion], *, since: int, more: bool) -> by
     return json.dumps(document, ensure_ascii=False, sort_keys=True).encode()
 
 
+def _page(
+    fmt: str, rows: list[tuple[int, dt.datetime]], *, since: int, more: bool
+) -> tuple[bytes, str]:
+    """Return the page body for these changes and its ETag, rendered once.
+
+    Item versions are only ever added, so the same changes give the same bytes:
+    partners polling the same cursor share one rendering, through the cache. Each
+    change is named by its id and creation time, so a database restored from an
+    older backup, which hands out the same ids again, never meets a stale page.
+    """
+    ids = [pk for pk, _ in rows]
+    name = f"{fmt}:{since}:{int(more)}:" + ",".join(
+        f"{pk}@{created.isoformat()}" for pk, created in rows
+    )
+    cache_key = "newsdesk:partner-page:" + hashlib.sha256(name.encode()).hexdigest()
+    kept = cache.get(cache_key)
+    if isinstance(kept, tuple) and len(kept) == 2:
+        return kept
+    changes = list(ItemVersion.objects.filter(pk__in=ids).order_by("id"))
+    body = _body(fmt, changes, since=since, more=more)
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    cache.set(cache_key, (body, etag), PAGE_CACHE_SECONDS)
+    return body, etag
+
+
 def _note_use(key: PartnerKey) -> None:
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at > dt.timedelta(minutes=1):
@@ -142,13 +171,14 @@ def partner_items(request: HttpRequest) -> HttpResponse:
         section_id = section.pk
     _note_use(key)
     rows = list(
-        partner_changes(partner, after=since, section_id=section_id)[: limit + 1]
+        partner_changes(partner, after=since, section_id=section_id).values_list(
+            "pk", "created_at"
+        )[: limit + 1]
     )
-    changes, more = rows[:limit], len(rows) > limit
-    body = _body(fmt, changes, since=since, more=more)
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    next_cursor = str(changes[-1].pk) if changes else str(since)
-    if fmt == Format.NEWSML and not changes:
+    page, more = rows[:limit], len(rows) > limit
+    body, etag = _page(fmt, page, since=since, more=more)
+    next_cursor = str(page[-1][0]) if page else str(since)
+    if fmt == Format.NEWSML and not page:
         # A NewsML-G2 message holds at least one item: nothing new is No Content.
         response = HttpResponse(status=204)
     elif etag in request.headers.get("If-None-Match", ""):

@@ -91,6 +91,9 @@ def test_the_same_cursor_gives_the_same_answer_and_an_etag(
     one, two = _get(key, since=0), _get(key, since=0)
     assert one.content == two.content
     assert one["ETag"] == two["ETag"]
+    cache.clear()  # rendered afresh, not the kept page: still the same bytes
+    fresh = _get(key, since=0)
+    assert (fresh.content, fresh["ETag"]) == (one.content, one["ETag"])
 
     again = Client().get(
         URL,
@@ -100,6 +103,37 @@ def test_the_same_cursor_gives_the_same_answer_and_an_etag(
     )
     assert again.status_code == 304
     assert again.content == b""
+
+
+def test_a_page_is_rendered_once_and_a_new_change_is_never_hidden_by_it(
+    partner: Partner,
+    key: str,
+    section: SectionPage,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from newsdesk.syndication import views
+
+    rendered: list[int] = []
+    render = views._body
+
+    def counted(*args: Any, **kwargs: Any) -> bytes:
+        rendered.append(1)
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(views, "_body", counted)
+    _publish(section, django_capture_on_commit_callbacks, title="First")
+    other = partner_key_issue(partner=partner, by=None, label="night desk")[1]
+
+    assert _headlines(_get(key)) == ["First"]
+    assert _headlines(_get(other)) == ["First"]
+    assert len(rendered) == 1
+
+    _publish(section, django_capture_on_commit_callbacks, title="Second")
+    assert _headlines(_get(key)) == ["First", "Second"]
+    assert len(rendered) == 2
+    assert _headlines(_get(key, format=Format.NINJS2)) == ["First", "Second"]
+    assert len(rendered) == 3
 
 
 def test_pages_follow_the_next_cursor(
