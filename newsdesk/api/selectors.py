@@ -14,6 +14,7 @@ from newsdesk.stories.selectors import (
     section_list_live,
     story_count_live,
     story_list_live,
+    tag_list_with_live_stories,
 )
 
 TAG_PK_PREFIX = "tag-"  # a tag with an empty slug is addressed as "tag-<pk>"
@@ -115,12 +116,15 @@ def person_get_public(slug: str) -> Person | None:
 
 
 def tag_get_public(slug: str) -> Tag | None:
-    """Return the tag with this slug (as in its page's address), if there is one."""
+    """Return the tag with this slug (as in its page's address) if a live story
+    carries it: a tag only on drafts or embargoed copy answers as if absent, so the
+    API does not tell that such a story exists."""
+    tags = tag_list_with_live_stories()
     if slug.startswith(TAG_PK_PREFIX) and slug[len(TAG_PK_PREFIX) :].isascii():
         number = slug[len(TAG_PK_PREFIX) :]
         if number.isdigit() and len(number) < 12:
-            by_pk: Tag | None = Tag.objects.filter(pk=int(number), slug="").first()
+            by_pk: Tag | None = tags.filter(pk=int(number), slug="").first()
             if by_pk is not None:
                 return by_pk
-    tag: Tag | None = Tag.objects.filter(slug=slug).exclude(slug="").first()
+    tag: Tag | None = tags.filter(slug=slug).exclude(slug="").first()
     return tag

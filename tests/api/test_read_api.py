@@ -146,6 +146,56 @@ def test_drafts_and_embargoed_stories_are_not_there(
     assert all(SECRET.encode() not in body for body in everything)
 
 
+def test_no_filter_reveals_a_story_readers_cannot_see(
+    publish: Publish, section: SectionPage, editor: User
+) -> None:
+    # given: a live story, and a draft, an embargoed and a killed story each with
+    # its own author and tag, the secret word in its copy, in Pashto as an editorial
+    publish(title="Public story", kind="news", language="en")
+    hidden: dict[str, tuple[str, str]] = {}
+    for state in ("draft", "embargoed", "killed"):
+        person = make_person(name=f"{state.title()} Writer")
+        fields: dict[str, Any] = {
+            "title": f"{SECRET} {state}",
+            "body": f"<p>{SECRET}</p>",
+            "authors": [person],
+            "kind": "editorial",
+            "language": "ps",
+        }
+        if state == "draft":
+            story = make_story(section=section, **fields)
+        else:
+            if state == "embargoed":
+                fields["embargo_until"] = timezone.now() + timedelta(hours=2)
+            story = publish(**fields)
+        story.tags.add(f"{state}-only")
+        story.save()
+        if state == "killed":
+            story_kill(story=story, by=editor, reason="Withdrawn.")
+        hidden[state] = (person.slug, f"{state}-only")
+
+    # then: every narrowing the API offers leaves them out, and names only they
+    # carry answer as unknown
+    for author, tag in hidden.values():
+        assert _get("/stories", author=author).status_code == 404
+        assert _get("/stories", tag=tag).status_code == 404
+        assert _get(f"/authors/{author}").status_code == 404
+    narrowed = [
+        {},
+        {"section": "world"},
+        {"language": "ps"},
+        {"kind": "editorial"},
+        {"section": "world", "language": "ps", "kind": "editorial"},
+    ]
+    for params in narrowed:
+        body = _get("/stories", limit=100, **params)
+        assert body.status_code == 200
+        assert SECRET.encode() not in body.content
+    assert _ok("/stories", language="ps")["count"] == 0
+    assert _ok("/stories", kind="editorial")["count"] == 0
+    assert SECRET.encode() not in _get("/authors", limit=100).content
+
+
 def test_a_killed_story_answers_410_with_the_reason_and_no_copy(
     publish: Publish, editor: User
 ) -> None:
