@@ -192,6 +192,23 @@ def test_a_reporter_may_work_without_a_second_factor(client: Client) -> None:
     assert client.get(HOME).status_code == 200
 
 
+def test_powers_granted_one_by_one_still_need_a_second_factor(
+    client: Client,
+) -> None:
+    # given: someone in no role, given the newsroom and the right to kill stories
+    # as permissions of their own
+    user = User.objects.create_user(
+        username="direct", email="direct@news.example", password=PASSWORD
+    )
+    user.user_permissions.add(
+        Permission.objects.get(codename="access_admin"),
+        Permission.objects.get(codename="kill_story"),
+    )
+
+    # then: after the password the newsroom asks them to set up an app first
+    assert _sign_in(client, "direct").startswith(reverse("newsdesk_two_factor_setup"))
+
+
 def test_the_second_step_is_in_the_audit_log(client: Client) -> None:
     user = _user("desk", "Moderators")
     _sign_in(client, "desk")
