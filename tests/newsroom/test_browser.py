@@ -8,7 +8,9 @@ folder. It serves Wagtail's own CSS and JavaScript from the apps' static folders
 (Django's StaticFilesHandler, which live_server uses when staticfiles is installed),
 so nothing is collected first. Debian's Chromium drives it through Playwright, and
 axe-core is injected from ``tools/quality`` (``make quality-tools``). Scheduled
-publishing, corrections and kills have no browser test yet.
+publishing, corrections and kills are driven in ``test_browser_publishing.py``.
+Screenshots of the dashboard and the incoming queue are kept in
+``test-artifacts/newsroom/`` (or the folder NEWSDESK_TEST_ARTIFACTS names).
 """
 
 from __future__ import annotations
@@ -110,14 +112,14 @@ def submission(db: None) -> Submission:
 
 @pytest.fixture
 def artefacts(tmp_path: Path) -> Iterator[Path]:
-    """A folder for screenshots; copied after the test to NEWSDESK_TEST_ARTIFACTS
-    (relative to the repository; e.g. ``test-artifacts``) when that is set."""
+    """A folder for screenshots; copied after the test to ``test-artifacts/newsroom``
+    in the repository, or to NEWSDESK_TEST_ARTIFACTS (relative to the repository)
+    when that is set, so a run's pictures outlive its temporary folders."""
     folder = tmp_path / "artefacts"
     folder.mkdir()
     yield folder
-    keep = os.environ.get("NEWSDESK_TEST_ARTIFACTS")
-    if keep:
-        shutil.copytree(folder, Path(settings.BASE_DIR) / keep, dirs_exist_ok=True)
+    keep = os.environ.get("NEWSDESK_TEST_ARTIFACTS") or "test-artifacts/newsroom"
+    shutil.copytree(folder, Path(settings.BASE_DIR) / keep, dirs_exist_ok=True)
 
 
 def _member(username: str, group: str) -> User:
