@@ -398,6 +398,21 @@ def test_each_key_is_rate_limited(partner: Partner, key: str) -> None:
     assert int(refused["Retry-After"]) > 0
 
 
+def test_a_partners_second_key_has_its_own_count(partner: Partner, key: str) -> None:
+    # given: a partner whose web desk key has used up its minute
+    partner.requests_per_minute = 2
+    partner.save()
+    other = partner_key_issue(partner=partner, by=None, label="mobile app")[1]
+
+    with time_machine.travel(timezone.now().replace(second=5), tick=False):
+        spent = [_get(key).status_code for _ in range(3)]
+        # then: its app's key still gets its own two requests
+        fresh = [_get(other).status_code for _ in range(3)]
+
+    assert spent == [200, 200, 429]
+    assert fresh == [200, 200, 429]
+
+
 def test_a_change_waits_a_moment_before_partners_see_it(
     settings: SettingsWrapper,
     key: str,
