@@ -562,6 +562,9 @@ class StoryEvent(BaseModel):
         EMBARGOED = "embargoed", "Embargoed"
         UPDATED = "updated", "Update published"
         CORRECTED = "corrected", "Correction published"
+        SUBMITTED = "submitted", "Submitted for review"
+        APPROVED = "approved", "Approved in review"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested in review"
 
     story = models.ForeignKey(
         StoryPage, on_delete=models.CASCADE, related_name="events"

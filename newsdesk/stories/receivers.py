@@ -18,6 +18,7 @@ from .models import StoryPage
 from .services import (
     PUBLISH_ACTIONS,
     SCHEDULE_ACTION,
+    story_event_from_history,
     story_listings_sync,
     story_publish_events,
 )
@@ -33,15 +34,25 @@ def story_listings_update(
 def story_publish_logged(
     sender: type[PageLogEntry], instance: PageLogEntry, created: bool, **kwargs: Any
 ) -> None:
-    """Record the updates, corrections and embargo a story's publish carried, with
-    who published it (Wagtail's history entry names them, for every way a story is
-    published: the editor, a review's last approval, the worker at its time)."""
-    if not created or instance.revision_id is None:
-        return
-    if instance.action not in PUBLISH_ACTIONS and instance.action != SCHEDULE_ACTION:
+    """Record, as story events with who did it, what a story's Wagtail history entry
+    says was done: a publish (and the updates, corrections and embargo it carried),
+    an unpublish, a step of its review. Wagtail writes the entry for every way it
+    is done: the page editor, a review's last approval, the worker at its time,
+    our services."""
+    if not created:
         return
     model = instance.content_type.model_class()
     if model is None or not issubclass(model, StoryPage):
+        return
+    story_event_from_history(
+        story_id=instance.page_id,
+        action=instance.action,
+        actor=instance.user,
+        data=instance.data,
+    )
+    if instance.revision_id is None:
+        return
+    if instance.action not in PUBLISH_ACTIONS and instance.action != SCHEDULE_ACTION:
         return
     story_publish_events(
         story_id=instance.page_id,

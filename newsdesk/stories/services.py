@@ -124,8 +124,7 @@ def story_publish(*, story: StoryPage, by: User) -> Revision:
         )
     if revision is None:
         revision = story.save_revision(user=by)
-    revision.publish(user=by)
-    story_event_record(story=story, kind=StoryEvent.Kind.PUBLISHED, actor=by)
+    revision.publish(user=by)  # its story event follows Wagtail's history entry
     return revision
 
 
@@ -137,23 +136,56 @@ def story_unpublish(*, story: StoryPage, by: User, note: str = "") -> StoryPage:
         raise StoryStateError(f"“{story.title}” is not published.")
     if not story.permissions_for_user(by).can_unpublish():
         raise PermissionDeniedError(f"You may not unpublish “{story.title}”.")
-    story.unpublish(user=by)
-    story_event_record(
-        story=story, kind=StoryEvent.Kind.UNPUBLISHED, actor=by, note=note
-    )
+    story.unpublish(user=by)  # its story event follows Wagtail's history entry
+    if note:
+        event = story.events.filter(kind=StoryEvent.Kind.UNPUBLISHED).first()
+        if event is not None:
+            event.note = note
+            event.save(update_fields=["note"])
     return story
 
 
 # Wagtail's own history records these (with the revision); the agency's other
 # actions on a story are added to it.
 WAGTAIL_LOGS_ITSELF = frozenset(
-    {StoryEvent.Kind.PUBLISHED, StoryEvent.Kind.UNPUBLISHED}
+    {
+        StoryEvent.Kind.PUBLISHED,
+        StoryEvent.Kind.UNPUBLISHED,
+        StoryEvent.Kind.SUBMITTED,
+        StoryEvent.Kind.APPROVED,
+        StoryEvent.Kind.CHANGES_REQUESTED,
+    }
 )
+# What Wagtail's history entries a story event follows, whichever way the action
+# was taken (the page editor, a review, our services). Publishing and unpublishing
+# at a scheduled time are recorded by the worker's job, with the time.
+WAGTAIL_ACTION_EVENTS = {
+    "wagtail.publish": StoryEvent.Kind.PUBLISHED,
+    "wagtail.unpublish": StoryEvent.Kind.UNPUBLISHED,
+    "wagtail.workflow.start": StoryEvent.Kind.SUBMITTED,
+    "wagtail.workflow.approve": StoryEvent.Kind.APPROVED,
+    "wagtail.workflow.reject": StoryEvent.Kind.CHANGES_REQUESTED,
+}
 
 
 def story_event_action(kind: str) -> str:
     """Return the audit log's name for a kind of story event."""
     return f"newsdesk.story.{kind}"
+
+
+def story_event_from_history(
+    *, story_id: int, action: str, actor: User | None, data: dict[str, Any] | None
+) -> StoryEvent | None:
+    """Record the story event a Wagtail history entry of a story stands for (a
+    publish, an unpublish, a step of a review), if it stands for one."""
+    kind = WAGTAIL_ACTION_EVENTS.get(action)
+    if kind is None:
+        return None
+    workflow = (data or {}).get("workflow") or {}
+    step = (workflow.get("task") or {}).get("title") or workflow.get("title") or ""
+    comment = str((data or {}).get("comment") or "").strip()
+    note = ": ".join(part for part in (str(step), comment) if part)
+    return story_event_record(story=story_id, kind=kind, actor=actor, note=note)
 
 
 def story_event_record(

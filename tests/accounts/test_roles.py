@@ -15,7 +15,7 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_
 
 from newsdesk.accounts.models import User
 from newsdesk.contributions.services import submission_receive
-from newsdesk.stories.models import SectionPage, StoryPage
+from newsdesk.stories.models import SectionPage, StoryEvent, StoryPage
 from tests.contributions.test_services import parsed
 from tests.stories.factories import make_person, make_section, make_story
 
@@ -195,6 +195,18 @@ def test_opinion_needs_a_desk_editor_then_a_chief_editor(
     with django_capture_on_commit_callbacks(execute=True):
         assert _approve(chief, column) == 302
     assert _live(column)
+    # each step is a story event naming who took it
+    events = StoryEvent.objects.filter(story=column).values_list(
+        "kind", "actor__username", "note"
+    )
+    assert sorted(events) == sorted(
+        [
+            ("submitted", "desk-editors", OPINION_REVIEW),
+            ("approved", "desk-editors", "Desk approval"),
+            ("approved", "chief-editors", "Chief editor approval"),
+            ("published", "chief-editors", ""),
+        ]
+    )
 
 
 def test_a_chief_editor_publishes_anything(

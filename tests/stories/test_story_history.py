@@ -3,16 +3,20 @@ Wagtail's own record of revisions and publishing."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import reverse
-from wagtail.models import PageLogEntry
+from wagtail.models import PageLogEntry, Workflow
 
 from newsdesk.accounts.models import User
 from newsdesk.contributions.services import submission_accept, submission_receive
 from newsdesk.stories.models import SectionPage, StoryEvent
 from newsdesk.stories.services import story_publish
+from tests.accounts.test_roles import _form
 from tests.contributions.test_services import parsed
+from tests.stories.factories import make_story
 
 pytestmark = pytest.mark.django_db
 
@@ -48,3 +52,51 @@ def test_publishing_is_recorded_once_in_the_history(
     )
     assert actions.count("wagtail.publish") == 1
     assert not any(a.startswith("newsdesk.story.published") for a in actions)
+
+
+def test_publishing_and_unpublishing_in_the_page_editor_are_story_events(
+    section: SectionPage, editor: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    # given: a draft an editor publishes, then takes down, in Wagtail's page editor
+    story = make_story(section=section, title="Floods reach the capital")
+    client = Client()
+    client.force_login(editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        published = client.post(
+            reverse("wagtailadmin_pages:edit", args=[story.pk]),
+            _form(story, "action-publish"),
+        )
+        unpublished = client.post(
+            reverse("wagtailadmin_pages:unpublish", args=[story.pk])
+        )
+
+    # then: both are story events naming the editor, oldest last
+    assert published.status_code == 302
+    assert unpublished.status_code == 302
+    events = list(story.events.values_list("kind", "actor"))
+    assert events == [
+        (StoryEvent.Kind.UNPUBLISHED, editor.pk),
+        (StoryEvent.Kind.PUBLISHED, editor.pk),
+    ]
+
+
+def test_changes_asked_for_in_a_review_are_a_story_event_with_the_comment(
+    section: SectionPage, editor: User, writer: User
+) -> None:
+    # given: a draft in review, sent back by the editor with a comment
+    story = make_story(section=section, title="Floods reach the capital")
+    workflow = Workflow.objects.filter(active=True).first()
+    assert workflow is not None
+    state = workflow.start(story, writer)
+    task_state = state.current_task_state
+    assert task_state is not None
+    task_state.task.specific.on_action(
+        task_state, editor, "reject", comment="Name the source of the figure."
+    )
+
+    kinds = dict(story.events.values_list("kind", "note"))
+    assert kinds[StoryEvent.Kind.SUBMITTED] == workflow.name
+    assert kinds[StoryEvent.Kind.CHANGES_REQUESTED].endswith(
+        ": Name the source of the figure."
+    )
+    assert story.events.get(kind=StoryEvent.Kind.CHANGES_REQUESTED).actor == editor
