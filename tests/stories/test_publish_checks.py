@@ -1,20 +1,25 @@
 """The newsroom's last checks before a story goes out: a headline that fits, a
-byline, alt text for the picture; what fails them is kept as a draft, saying why."""
+byline, alt text for the picture, a section; what fails them is kept as a draft, saying why."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.images import ImageFile
 from django.test import Client
 from django.urls import reverse
+from PIL import Image as PILImage
+from wagtail.images import get_image_model
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 
 from newsdesk.accounts.models import User
 from newsdesk.stories.errors import StoryValidationError
-from newsdesk.stories.models import SectionPage, StoryPage
-from newsdesk.stories.selectors import HEADLINE_MAX
+from newsdesk.stories.models import HomePage, SectionPage, StoryAuthor, StoryPage
+from newsdesk.stories.selectors import HEADLINE_MAX, story_publish_problems
 from newsdesk.stories.services import story_publish
 
 from .factories import make_person, make_story
@@ -131,3 +136,53 @@ def test_headline_and_captions_are_typed_in_their_own_direction(
         tag = re.search(rf'<(?:input|textarea)[^>]*name="{field}"[^>]*>', html)
         assert tag is not None, field
         assert 'dir="auto"' in tag.group(0), field
+
+
+@pytest.fixture
+def photo(tmp_path: Path) -> Any:
+    path = tmp_path / "flood.jpg"
+    PILImage.new("RGB", (800, 500), (40, 90, 160)).save(path, "JPEG")
+    with path.open("rb") as upload:
+        return get_image_model().objects.create(
+            title="Flood", file=ImageFile(upload, name=path.name)
+        )
+
+
+def test_a_lead_image_without_alt_text_is_not_published(
+    section: SectionPage, editor: User, photo: Any
+) -> None:
+    # given: a story whose picture has alt text, and a version of it with none
+    story = make_story(
+        section=section,
+        authors=[make_person(name="Farida Noori")],
+        lead_image=photo,
+        lead_image_alt="Boats carry families past the old bridge",
+    )
+    story.lead_image_alt = "   "
+
+    # then: the version without it is neither saved nor published
+    with pytest.raises(ValidationError, match="alt text is required"):
+        story.save_revision()
+    assert story_publish_problems(story) == [
+        "The lead image needs alt text: describe it for readers who cannot see it."
+    ]
+    story.refresh_from_db()
+    story_publish(story=story, by=editor)
+    assert StoryPage.objects.get(pk=story.pk).live
+
+
+def test_a_story_outside_any_section_is_not_published(
+    home: HomePage, editor: User
+) -> None:
+    # Wagtail's editor only offers sections as a story's parent; a story put
+    # elsewhere by code or an import is still refused.
+    story = StoryPage(
+        title="Floods reach the capital", body="<p>Water.</p>", live=False
+    )
+    home.add_child(instance=story)
+    StoryAuthor.objects.create(story=story, person=make_person(), sort_order=0)
+    story.save_revision()
+
+    with pytest.raises(StoryValidationError, match="must be in a section"):
+        story_publish(story=story, by=editor)
+    assert not StoryPage.objects.get(pk=story.pk).live
