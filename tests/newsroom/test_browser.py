@@ -407,6 +407,19 @@ def test_the_newsrooms_main_pages_have_no_serious_accessibility_violations(
     ]:
         page.goto(newsroom + path)
         check(page, name)
+    # ...and the chief editor's: the story's history, its kill page, partners and
+    # the delivery log
+    for name, path in [
+        ("story history", f"pages/{story.pk}/history/"),
+        ("kill", f"stories/{story.pk}/kill/"),
+        ("partners", "partners/"),
+        ("partner form", "partners/add/"),
+        ("partner deliveries", "partner-deliveries/"),
+    ]:
+        response = verify.page.goto(newsroom + path)
+        assert response is not None
+        assert response.status == 200, name
+        check(verify.page, name)
 
     # then: none has a serious or critical violation
     assert found == {}
