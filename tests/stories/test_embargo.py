@@ -1,5 +1,6 @@
-"""Embargo: a story held until a time is invisible to readers, feeds, sitemaps and
-search, then goes live by itself; the newsroom sees when."""
+"""Embargo: a story held until a time is invisible to readers, feeds, sitemaps,
+search, the read API and partners without the right, then goes live by itself; the
+newsroom sees when."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_
 from newsdesk.accounts.models import User
 from newsdesk.stories.models import SectionPage, StoryEvent, StoryPage
 from newsdesk.stories.scheduling import scheduled_publishing_run
+from newsdesk.syndication.models import Format, Partner
+from newsdesk.syndication.services import partner_key_issue
 from tests.stories.factories import make_person, make_story
 
 # A word no other story uses: wherever it appears, the embargoed copy leaked.
@@ -117,6 +120,31 @@ def test_an_embargoed_story_is_held_back_from_every_reader_output(
     assert "No stories found" in found.content.decode()
     assert "treaty signed at dawn" not in found.content.decode()
     assert Client().get(draft.url or "/world/draft/").status_code == 404
+    # nor in the read API, nor to a partner without the embargo right, in any format
+    api = [
+        Client().get("/api/v1/stories", {"limit": 100}),
+        Client().get(f"/api/v1/stories/{draft.pk}"),
+        Client().get("/api/v1/authors", {"limit": 100}),
+        Client().get("/api/v1/stories", {"tag": SECRET.lower()}),
+    ]
+    assert [a.status_code for a in api] == [200, 404, 200, 404]
+    assert all(SECRET.encode() not in a.content for a in api)
+    partner = Partner.objects.create(
+        name="Valley Times",
+        all_sections=True,
+        formats=[Format.NINJS3, Format.NINJS2, Format.NEWSML],
+    )
+    key = partner_key_issue(partner=partner, by=None)[1]
+    for fmt in ("ninjs3", "ninjs2", "newsml"):
+        with time_machine.travel(timezone.now() + timedelta(minutes=1)):
+            pulled = Client().get(
+                "/partners/v1/items",
+                {"format": fmt},
+                HTTP_AUTHORIZATION=f"Bearer {key}",
+            )
+        assert pulled.status_code == 200, fmt
+        assert b"Council meets on Tuesday" in pulled.content, fmt
+        assert SECRET.encode() not in pulled.content, fmt
 
 
 def test_an_embargoed_story_goes_live_by_itself_when_the_embargo_ends(
