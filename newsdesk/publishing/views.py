@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
+from newsdesk.accounts.two_factor import two_factor_required
 from newsdesk.stories.models import StoryPage
 from newsdesk.stories.selectors import not_found_context, story_get_killed
 
@@ -63,8 +64,11 @@ def rendition_preview(request: HttpRequest, name: str) -> FileResponse:
     published; until then such a request reaches the app, which serves the file to
     the newsroom and answers everyone else as if it did not exist.
     """
-    if not request.user.has_perm("wagtailadmin.access_admin"):
+    user = request.user
+    if not user.has_perm("wagtailadmin.access_admin"):
         raise Http404("No such picture")
+    if two_factor_required(user) and not user.is_verified():  # type: ignore[union-attr]  # OTPMiddleware
+        raise Http404("No such picture")  # the password alone opens no newsroom copy
     path = media_file_of_rendition(f"images/{name}")
     if path is None or not path.is_file():
         raise Http404("No such picture")

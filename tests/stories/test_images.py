@@ -22,6 +22,7 @@ from django.test import Client
 from django.urls import reverse
 from PIL import ExifTags
 from PIL import Image as PILImage
+from pytest_django.fixtures import Settings as SettingsWrapper
 from wagtail.images import get_image_model
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 
@@ -439,6 +440,7 @@ def test_a_preview_s_pictures_stay_out_of_the_reader_site_until_it_is_published(
     client: Client,
     rf: Any,
     django_capture_on_commit_callbacks: Any,
+    settings: SettingsWrapper,
 ) -> None:
     # given: a draft with a lead image, previewed in the newsroom
     story = make_story(
@@ -464,6 +466,11 @@ def test_a_preview_s_pictures_stay_out_of_the_reader_site_until_it_is_published(
     assert shown["Cache-Control"] == "private, no-store"
     assert shown["Content-Type"].startswith("image/")
     assert b"".join(shown.streaming_content)
+    client.logout()
+    # (and not to someone with the password alone where two factors are required)
+    settings.NEWSDESK_TWO_FACTOR_REQUIRED = True
+    client.force_login(editor)
+    assert client.get(url).status_code == 404
     client.logout()
 
     # when: the story is published
