@@ -10,7 +10,10 @@ from typing import Any
 import pytest
 import time_machine
 from django.contrib.auth.models import Group
+from django.core.files.images import ImageFile
+from PIL import Image as PILImage
 from pytest_django.fixtures import Settings as SettingsWrapper
+from wagtail.images import get_image_model
 
 from newsdesk.accounts.models import User
 from newsdesk.stories.models import HomePage, SectionPage, StoryPage
@@ -81,6 +84,17 @@ def writer(db: None) -> User:
 def outsider(db: None) -> User:
     """A signed-up user with no newsroom role at all."""
     return _user_in(None, "outsider")
+
+
+@pytest.fixture
+def photo(db: None, tmp_path: Path) -> Any:
+    """A 1600x1000 JPEG photo in the image library, as an editor uploads it."""
+    path = tmp_path / "flood.jpg"
+    PILImage.new("RGB", (1600, 1000), (40, 90, 160)).save(path, "JPEG", quality=90)
+    with path.open("rb") as upload:
+        return get_image_model().objects.create(
+            title="Flood", file=ImageFile(upload, name=path.name)
+        )
 
 
 @pytest.fixture

@@ -27,12 +27,9 @@ import feedparser
 import pytest
 import time_machine
 from django.conf import settings
-from django.core.files.images import ImageFile
 from jsonschema import Draft7Validator, FormatChecker
 from lxml import etree
-from PIL import Image as PILImage
 from pytest_django.fixtures import Settings as SettingsWrapper
-from wagtail.images import get_image_model
 
 from newsdesk.publishing.feed_formats import clean_text
 from newsdesk.publishing.feeds import (
@@ -513,17 +510,6 @@ def test_a_developing_story_s_updates_are_timed_newest_first_in_every_format(
 
 
 # --- the lead image ------------------------------------------------------------------
-
-
-@pytest.fixture
-def photo(db: None, tmp_path: Path) -> Any:
-    """A 1600x1000 photo in the image library."""
-    path = tmp_path / "flood.jpg"
-    PILImage.new("RGB", (1600, 1000), (40, 90, 160)).save(path, "JPEG", quality=90)
-    with path.open("rb") as upload:
-        return get_image_model().objects.create(
-            title="Flood", file=ImageFile(upload, name=path.name)
-        )
 
 
 def test_the_lead_image_is_an_enclosure_and_in_the_content(

@@ -4,16 +4,12 @@ byline, alt text for the picture, a section; what fails them is kept as a draft,
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.files.images import ImageFile
 from django.test import Client
 from django.urls import reverse
-from PIL import Image as PILImage
-from wagtail.images import get_image_model
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 
 from newsdesk.accounts.models import User
@@ -136,16 +132,6 @@ def test_headline_and_captions_are_typed_in_their_own_direction(
         tag = re.search(rf'<(?:input|textarea)[^>]*name="{field}"[^>]*>', html)
         assert tag is not None, field
         assert 'dir="auto"' in tag.group(0), field
-
-
-@pytest.fixture
-def photo(tmp_path: Path) -> Any:
-    path = tmp_path / "flood.jpg"
-    PILImage.new("RGB", (800, 500), (40, 90, 160)).save(path, "JPEG")
-    with path.open("rb") as upload:
-        return get_image_model().objects.create(
-            title="Flood", file=ImageFile(upload, name=path.name)
-        )
 
 
 def test_a_lead_image_without_alt_text_is_not_published(

@@ -12,18 +12,14 @@ a kill's reason) cannot break validity unseen.
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.core.files.images import ImageFile
 from django.test import Client
 from django.utils import timezone
 from lxml import etree  # type: ignore[import-untyped]  # lxml ships no type hints
-from PIL import Image as PILImage
 from pytest_django.fixtures import Settings as SettingsWrapper
-from wagtail.images import get_image_model
 
 from newsdesk.accounts.models import User
 from newsdesk.stories.models import Correction, SectionPage, StoryPage, StoryUpdate
@@ -68,16 +64,6 @@ def wire_key() -> str:
         formats=[Format.NINJS3, Format.NINJS2, Format.NEWSML],
     )
     return partner_key_issue(partner=partner, by=None, label="wire")[1]
-
-
-@pytest.fixture
-def photo(tmp_path: Path) -> Any:
-    path = tmp_path / "flood.jpg"
-    PILImage.new("RGB", (1600, 1000), (40, 90, 160)).save(path, "JPEG", quality=90)
-    with path.open("rb") as upload:
-        return get_image_model().objects.create(
-            title="Flood", file=ImageFile(upload, name=path.name)
-        )
 
 
 def _publish(story: StoryPage, capture: Any) -> StoryPage:
