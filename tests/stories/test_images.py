@@ -55,7 +55,10 @@ def _close_rendition_temp_files() -> Iterator[None]:
     later test, outside the filters above, is the one to collect them."""
     yield
     for leaked in gc.get_objects():
-        if isinstance(leaked, tempfile.SpooledTemporaryFile) and not leaked.closed:
+        # type(), not isinstance(): isinstance() asks a lazy object (the request's
+        # user, say) for its class, which loads it from the database after the
+        # test's database access has ended.
+        if type(leaked) is tempfile.SpooledTemporaryFile and not leaked.closed:
             leaked.close()
 
 
