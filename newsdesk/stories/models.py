@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import slugify
@@ -28,6 +29,8 @@ from newsdesk.core.models import BaseModel
 UNDATED = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
 RTL_LANGUAGES = frozenset({"ar", "fa", "prs", "ps", "ur", "he"})
 TOP_STORIES_MAX = 6
+# Where a review step sends a reviewer whose approval could not publish the story.
+NOT_APPROVED_PARAM = "not_approved"
 
 # The rich-text features an editor gets; the contribution sanitiser keeps the same set.
 BODY_FEATURES = [
@@ -705,6 +708,21 @@ class DeskApprovalTask(AbstractGroupApprovalTask):
             return []
         actions: list[Any] = super().get_actions(obj, user)
         return actions
+
+    def on_action(
+        self, task_state: Any, user: Any, action_name: str, **kwargs: Any
+    ) -> Any:
+        """Approve, unless this approval would publish a story that is not ready
+        (no byline, say): then it stays in review and the reviewer is sent to the
+        editor, which says what to fix."""
+        if action_name == "approve":
+            from .selectors.checks import story_approval_problems
+
+            if story_approval_problems(task_state):
+                page_id = task_state.workflow_state.object_id
+                edit = reverse("wagtailadmin_pages:edit", args=[page_id])
+                return f"{edit}?{NOT_APPROVED_PARAM}=1"
+        return super().on_action(task_state, user, action_name, **kwargs)
 
     def get_task_states_user_can_moderate(self, user: Any, **kwargs: Any) -> Any:
         states = super().get_task_states_user_can_moderate(user, **kwargs)

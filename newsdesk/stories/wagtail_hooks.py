@@ -22,8 +22,9 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from . import edit_guard  # noqa: F401 (registers its hooks)
-from .models import Desk, Person, StoryEvent, StoryPage
+from .models import NOT_APPROVED_PARAM, Desk, Person, StoryEvent, StoryPage
 from .selectors import (
+    story_approval_problems,
     story_list_published_today,
     story_publish_problems,
     story_revisions_scheduled,
@@ -101,6 +102,78 @@ def publish_only_when_ready(request: HttpRequest, page: Page) -> HttpResponse | 
         )
         return redirect("wagtailadmin_pages:edit", page.pk)
     return None
+
+
+def _final_review_problems(request: HttpRequest, page: Page) -> list[str]:
+    """What keeps a story from being published by this user's approval, when it
+    is on its last review step and they may approve it; else nothing."""
+    task_state = page.current_workflow_task_state
+    if task_state is None or not isinstance(page.specific, StoryPage):
+        return []
+    task = task_state.task.specific
+    if not any(name == "approve" for name, *_ in task.get_actions(page, request.user)):
+        return []
+    return story_approval_problems(task_state)
+
+
+@hooks.register("before_edit_page")
+def say_what_stops_approval(request: HttpRequest, page: Page) -> None:
+    """Opening a story on its last review step that is not ready to publish, the
+    reviewer is told what to fix first; sent here by a refused approval, that it
+    was not approved."""
+    if request.method != "GET":
+        return
+    problems = _final_review_problems(request, page)
+    if not problems:
+        return
+    if request.GET.get(NOT_APPROVED_PARAM):
+        messages.error(
+            request,
+            "Not approved: approving would publish it, and it is not ready. "
+            "It stays in review. " + " ".join(problems),
+        )
+    else:
+        messages.warning(request, "Fix this before approving: " + " ".join(problems))
+
+
+@hooks.register("after_edit_page")
+def say_approval_refused(request: HttpRequest, page: Page) -> None:
+    """After Approve in the page editor was refused (the story is not ready to
+    publish), say so and why; the edits were saved."""
+    if request.POST.get("workflow-action-name") != "approve":
+        return
+    problems = _final_review_problems(request, page)
+    if problems:
+        messages.error(
+            request,
+            "Saved, but not approved: approving would publish it, and it is not "
+            "ready. It stays in review. " + " ".join(problems),
+        )
+
+
+@hooks.register("before_bulk_action")
+def bulk_publish_only_when_ready(
+    request: HttpRequest, action_type: str, objects: list[Any], action: Any
+) -> HttpResponse | None:
+    """Publish the chosen pages (and their drafts below, if asked) only when
+    every story among them is ready; otherwise publish none and say which are not."""
+    if action_type != "publish":
+        return None
+    pages = [page for page in objects if isinstance(page, Page)]
+    if action.cleaned_form.cleaned_data.get("include_descendants"):
+        for page in list(pages):
+            pages.extend(page.get_descendants().not_live().specific())
+    refused = []
+    for page in pages:
+        if not isinstance(page.specific, StoryPage):
+            continue
+        problems = story_publish_problems(page.specific.get_latest_revision_as_object())
+        if problems:
+            refused.append(f"“{page.title}”: " + " ".join(problems))
+    if not refused:
+        return None
+    messages.error(request, "Nothing was published. Not ready: " + " ".join(refused))
+    return redirect(action.next_url)
 
 
 @hooks.register("register_log_actions")

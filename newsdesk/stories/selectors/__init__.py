@@ -7,6 +7,7 @@ are the same HTML.
 
 from .checks import (
     HEADLINE_MAX,
+    story_approval_problems,
     story_get_killed,
     story_list_published_today,
     story_publish_problems,
@@ -181,6 +182,7 @@ __all__ = [
     "section_map",
     "section_of",
     "site_info",
+    "story_approval_problems",
     "story_context",
     "story_count_live",
     "story_count_older",

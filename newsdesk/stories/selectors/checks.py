@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
-from wagtail.models import Revision
+from wagtail.models import Revision, Task, TaskState
 
 from ..models import SectionPage, StoryPage
 
@@ -36,6 +36,26 @@ def story_publish_problems(story: StoryPage) -> list[str]:
     if parent is not None and not isinstance(parent.specific, SectionPage):
         problems.append("It must be in a section.")
     return problems
+
+
+def story_approval_problems(task_state: TaskState) -> list[str]:
+    """Return what stops the story under review from being published when this
+    review step approves it: empty when the step is not the last (another approval
+    still follows, and the checks run then) or when the latest version may go."""
+    workflow_state = task_state.workflow_state
+    still_to_approve = (
+        Task.objects.filter(
+            workflow_tasks__workflow_id=workflow_state.workflow_id, active=True
+        )
+        .exclude(task_states__in=workflow_state.successful_task_states)
+        .exclude(pk=task_state.task_id)
+    )
+    if still_to_approve.exists():
+        return []
+    story = workflow_state.content_object.specific
+    if not isinstance(story, StoryPage):
+        return []
+    return story_publish_problems(story.get_latest_revision_as_object())
 
 
 def story_revisions_scheduled(*, limit: int = 10) -> list[Revision]:
