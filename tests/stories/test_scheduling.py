@@ -266,3 +266,57 @@ def test_two_workers_running_at_once_publish_each_story_once(
         assert story.events.filter(kind=StoryEvent.Kind.PUBLISHED).count() == 1
         story.refresh_from_db()
         assert story.live
+
+
+# Stands in for a periodic job stuck on a slow partner's server (webhook delivery).
+slow_job_running = threading.Event()
+slow_job_release = threading.Event()
+
+
+def slow_job() -> None:
+    slow_job_running.set()
+    slow_job_release.wait(timeout=30)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_worker_publishes_on_time_while_another_job_is_slow(
+    story_factory: StoryFactory, editor: User
+) -> None:
+    # given: the worker's periodic jobs, one of them stuck, and a story due to go
+    # live a moment from now
+    from newsdesk.core.management.commands.run_worker import PeriodicJobs
+
+    slow_job_running.clear()
+    slow_job_release.clear()
+    story = story_factory(title="Results are announced")
+    go_live = datetime.now(UTC) + timedelta(seconds=1)
+    schedule(story, go_live_at=go_live, by=editor, from_time=datetime.now(UTC))
+    assert not StoryPage.objects.get(pk=story.pk).live
+    jobs = PeriodicJobs(
+        [
+            (f"{__name__}.slow_job", 0.1),
+            ("newsdesk.stories.scheduling.scheduled_publishing_run", 0.2),
+        ]
+    )
+
+    # when: the worker runs
+    jobs.start()
+    try:
+        assert slow_job_running.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if StoryPage.objects.filter(pk=story.pk, live=True).exists():
+                break
+            time.sleep(0.1)
+        live_at = datetime.now(UTC)
+        still_stuck = not slow_job_release.is_set()
+    finally:
+        slow_job_release.set()
+        jobs.stopping.set()
+        jobs.join(timeout=10)
+
+    # then: the story went live at its time, while the slow job was still running
+    assert StoryPage.objects.get(pk=story.pk).live
+    assert still_stuck
+    assert live_at - go_live < timedelta(seconds=5)
+    assert not jobs.is_alive()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 from django.conf import settings
@@ -16,27 +17,52 @@ from django_tasks_db.management.commands.db_worker import Worker
 logger = logging.getLogger("newsdesk.worker")
 
 
-class PeriodicJobs(threading.Thread):
-    """Run each job in NEWSDESK_PERIODIC_JOBS at start and then every interval."""
+class PeriodicJobs:
+    """Run each job in NEWSDESK_PERIODIC_JOBS at start and then every interval, each
+    in its own thread: a slow job (webhooks waiting on a partner's server) never
+    delays another (scheduled publishing, due every 30 seconds)."""
 
     def __init__(self, jobs: list[tuple[str, float]]) -> None:
-        super().__init__(name="newsdesk-periodic", daemon=True)
         self.jobs = [(import_string(path), path, interval) for path, interval in jobs]
         self.stopping = threading.Event()
+        self.threads = [
+            threading.Thread(
+                target=self._loop,
+                args=(job, path, interval),
+                name=f"newsdesk-periodic {path}",
+                daemon=True,
+            )
+            for job, path, interval in self.jobs
+        ]
 
-    def run(self) -> None:
-        due = dict.fromkeys((path for _, path, _ in self.jobs), 0.0)
-        clock = 0.0
-        while not self.stopping.is_set():
-            for job, path, interval in self.jobs:
-                if clock >= due[path]:
-                    # A missed run is caught up at the next tick, never skipped.
-                    self._run(job, path)
-                    due[path] = clock + interval
-            tick = min(interval for _, _, interval in self.jobs) if self.jobs else 60.0
-            self.stopping.wait(tick)
-            clock += tick
-        connections.close_all()
+    def start(self) -> None:
+        for thread in self.threads:
+            thread.start()
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait up to ``timeout`` seconds in all for the jobs to finish their run."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for thread in self.threads:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            thread.join(left)
+
+    def is_alive(self) -> bool:
+        return any(thread.is_alive() for thread in self.threads)
+
+    def _loop(self, job: Any, path: str, interval: float) -> None:
+        due = time.monotonic()
+        try:
+            while not self.stopping.is_set():
+                self._run(job, path)
+                # The next run is an interval after this one began; a run that took
+                # longer than its interval is followed at once, never skipped.
+                due += interval
+                now = time.monotonic()
+                if due < now:
+                    due = now
+                self.stopping.wait(due - now)
+        finally:
+            connections.close_all()
 
     def _run(self, job: Any, path: str) -> None:
         close_old_connections()
