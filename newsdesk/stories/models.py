@@ -568,6 +568,9 @@ class StoryEvent(BaseModel):
         SUBMITTED = "submitted", "Submitted for review"
         APPROVED = "approved", "Approved in review"
         CHANGES_REQUESTED = "changes_requested", "Changes requested in review"
+        SCHEDULED = "scheduled", "Scheduled to go live"
+        EXPIRY_SET = "expiry_set", "Set to be unpublished"
+        SCHEDULE_CANCELLED = "schedule_cancelled", "Schedule cancelled"
 
     story = models.ForeignKey(
         StoryPage, on_delete=models.CASCADE, related_name="events"

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 from wagtail.log_actions import log
 from wagtail.models import Page, PageLogEntry, Revision
@@ -154,6 +155,8 @@ WAGTAIL_LOGS_ITSELF = frozenset(
         StoryEvent.Kind.SUBMITTED,
         StoryEvent.Kind.APPROVED,
         StoryEvent.Kind.CHANGES_REQUESTED,
+        StoryEvent.Kind.SCHEDULED,
+        StoryEvent.Kind.SCHEDULE_CANCELLED,
     }
 )
 # What Wagtail's history entries a story event follows, whichever way the action
@@ -165,6 +168,7 @@ WAGTAIL_ACTION_EVENTS = {
     "wagtail.workflow.start": StoryEvent.Kind.SUBMITTED,
     "wagtail.workflow.approve": StoryEvent.Kind.APPROVED,
     "wagtail.workflow.reject": StoryEvent.Kind.CHANGES_REQUESTED,
+    "wagtail.schedule.cancel": StoryEvent.Kind.SCHEDULE_CANCELLED,
 }
 
 
@@ -185,7 +189,19 @@ def story_event_from_history(
     step = (workflow.get("task") or {}).get("title") or workflow.get("title") or ""
     comment = str((data or {}).get("comment") or "").strip()
     note = ": ".join(part for part in (str(step), comment) if part)
+    if kind == StoryEvent.Kind.SCHEDULE_CANCELLED:
+        go_live_at = ((data or {}).get("revision") or {}).get("go_live_at")
+        # A datetime as Wagtail logs it; a string once read back from the database.
+        when = parse_datetime(go_live_at) if isinstance(go_live_at, str) else go_live_at
+        if not isinstance(when, dt.datetime):
+            when = None
+        note = f"Was to go live at {_local_time(when)}." if when else ""
     return story_event_record(story=story_id, kind=kind, actor=actor, note=note)
+
+
+def _local_time(moment: dt.datetime) -> str:
+    """Write a moment as the newsroom's clock shows it, for a story's history."""
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M %Z}"
 
 
 def story_event_record(
@@ -341,6 +357,17 @@ def _published_before(story_id: int, revision: Revision) -> StoryPage | None:
     return before
 
 
+def _expiry_event(
+    story_id: int, expire_at: dt.datetime, actor: User | None
+) -> StoryEvent:
+    return story_event_record(
+        story=story_id,
+        kind=StoryEvent.Kind.EXPIRY_SET,
+        actor=actor,
+        note=f"To be unpublished at {_local_time(expire_at)}.",
+    )
+
+
 def _added(now: Iterable[Any], before: Iterable[Any], field: str) -> list[str]:
     """Return the texts of the notes in ``now`` that were not in ``before``."""
     seen = {(getattr(item, field), item.text_for_history) for item in before}
@@ -361,21 +388,29 @@ def story_publish_events(
     if not isinstance(story, StoryPage):
         return []
     if action == SCHEDULE_ACTION:
-        if not story.embargoed or story.embargo_until is None:
-            return []
-        until = timezone.localtime(story.embargo_until)
-        return [
-            story_event_record(
-                story=story_id,
-                kind=StoryEvent.Kind.EMBARGOED,
-                actor=actor,
-                note=f"Embargoed until {until:%Y-%m-%d %H:%M %Z}.",
-            )
-        ]
+        if story.embargoed and story.embargo_until is not None:
+            kind = StoryEvent.Kind.EMBARGOED
+            note = f"Embargoed until {_local_time(story.embargo_until)}."
+        else:
+            kind = StoryEvent.Kind.SCHEDULED
+            go_live_at = revision.approved_go_live_at or story.go_live_at
+            note = f"To go live at {_local_time(go_live_at)}." if go_live_at else ""
+        events = [story_event_record(story=story_id, kind=kind, actor=actor, note=note)]
+        if story.expire_at is not None:
+            events.append(_expiry_event(story_id, story.expire_at, actor))
+        return events
     before = _published_before(story_id, revision)
-    if before is None:
-        return []  # its first publish, in the history already
+    # An editor's publish that sets an expiry (or a new one); the worker's publish
+    # of a scheduled version carries the expiry its scheduling already recorded.
     events = []
+    if (
+        action == "wagtail.publish"
+        and story.expire_at is not None
+        and (before is None or before.expire_at != story.expire_at)
+    ):
+        events.append(_expiry_event(story_id, story.expire_at, actor))
+    if before is None:
+        return events  # its first publish, in the history already
     for kind, now, then, field in (
         (
             StoryEvent.Kind.UPDATED,

@@ -3,12 +3,14 @@ Wagtail's own record of revisions and publishing."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from wagtail.models import PageLogEntry, Workflow
+from django.utils import timezone
+from wagtail.models import PageLogEntry, Revision, Workflow
 
 from newsdesk.accounts.models import User
 from newsdesk.contributions.services import submission_accept, submission_receive
@@ -100,3 +102,80 @@ def test_changes_asked_for_in_a_review_are_a_story_event_with_the_comment(
         ": Name the source of the figure."
     )
     assert story.events.get(kind=StoryEvent.Kind.CHANGES_REQUESTED).actor == editor
+
+
+def _editor_time(moment: Any) -> str:
+    """A moment as typed into the page editor's date fields, and as the history
+    writes it."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def test_setting_and_cancelling_a_schedule_are_story_events(
+    section: SectionPage, editor: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    # given: an editor sets a go-live and an expiry time and presses Publish
+    story = make_story(section=section, title="Results are announced")
+    go_live = timezone.now() + timedelta(hours=2)
+    expire = timezone.now() + timedelta(days=3)
+    client = Client()
+    client.force_login(editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("wagtailadmin_pages:edit", args=[story.pk]),
+            _form(
+                story,
+                "action-publish",
+                go_live_at=_editor_time(go_live),
+                expire_at=_editor_time(expire),
+            ),
+        )
+    assert response.status_code == 302
+
+    # then: the schedule is in the story's events, with who and the times
+    scheduled = story.events.get(kind=StoryEvent.Kind.SCHEDULED)
+    assert scheduled.actor == editor
+    assert scheduled.note.startswith(f"To go live at {_editor_time(go_live)}")
+    expiry = story.events.get(kind=StoryEvent.Kind.EXPIRY_SET)
+    assert expiry.actor == editor
+    assert expiry.note.startswith(f"To be unpublished at {_editor_time(expire)}")
+    assert not story.events.filter(kind=StoryEvent.Kind.PUBLISHED).exists()
+
+    # when: the editor cancels the scheduled publish
+    revision = Revision.objects.get(
+        object_id=str(story.pk), approved_go_live_at__isnull=False
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        cancelled = client.post(
+            reverse(
+                "wagtailadmin_pages:revisions_unschedule",
+                args=[story.pk, revision.pk],
+            )
+        )
+
+    # then: that is a story event too, naming the time it was to go live
+    assert cancelled.status_code == 302
+    event = story.events.get(kind=StoryEvent.Kind.SCHEDULE_CANCELLED)
+    assert event.actor == editor
+    assert event.note.startswith(f"Was to go live at {_editor_time(go_live)}")
+    # and the history page lists all three beside Wagtail's entries
+    history = client.get(reverse("wagtailadmin_pages:history", args=[story.pk]))
+    text = history.content.decode()
+    assert "Set to be unpublished" in text
+
+
+def test_publishing_with_an_expiry_records_it_once(
+    section: SectionPage, editor: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    story = make_story(section=section, title="Polling stations open")
+    expire = timezone.now() + timedelta(days=1)
+    client = Client()
+    client.force_login(editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(2):  # published, then published again unchanged
+            client.post(
+                reverse("wagtailadmin_pages:edit", args=[story.pk]),
+                _form(story, "action-publish", expire_at=_editor_time(expire)),
+            )
+
+    assert story.events.filter(kind=StoryEvent.Kind.EXPIRY_SET).count() == 1
+    assert story.events.filter(kind=StoryEvent.Kind.PUBLISHED).count() == 2
