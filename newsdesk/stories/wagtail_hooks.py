@@ -25,6 +25,7 @@ from . import edit_guard  # noqa: F401 (registers its hooks)
 from .models import NOT_APPROVED_PARAM, Desk, Person, StoryEvent, StoryPage
 from .selectors import (
     story_approval_problems,
+    story_list_expiring,
     story_list_published_today,
     story_publish_problems,
     story_revisions_scheduled,
@@ -195,8 +196,8 @@ def register_story_event_actions(actions: Any) -> None:
 
 
 class StoryPanels(Component):
-    """The dashboard's view of the stories: what is scheduled and when, and what
-    was published today."""
+    """The dashboard's view of the stories: what is scheduled to go live or to be
+    unpublished and when, what is embargoed until when, what was published today."""
 
     name = "newsdesk_stories"
     template_name = "stories/dashboard/story_panels.html"
@@ -206,6 +207,7 @@ class StoryPanels(Component):
         published = story_list_published_today()
         return {
             "scheduled": story_revisions_scheduled(),
+            "expiring": story_list_expiring(),
             "published": published,
             "published_heading": f"Published today ({len(published)})",
             "request": parent_context["request"],

@@ -69,6 +69,17 @@ def story_revisions_scheduled(*, limit: int = 10) -> list[Revision]:
     )
 
 
+def story_list_expiring(*, limit: int = 10) -> list[StoryPage]:
+    """Return the first ``limit`` live stories set to be unpublished at a time still
+    to come, soonest first."""
+    return list(
+        StoryPage.objects.live()
+        .filter(expire_at__gt=timezone.now())
+        .order_by("expire_at")
+        .only("pk", "title", "expire_at")[:limit]
+    )
+
+
 def story_list_published_today() -> list[StoryPage]:
     """Return the stories published (first or again) since midnight, newest first."""
     midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
