@@ -25,6 +25,8 @@ from wagtail.search import index
 
 from newsdesk.core.models import BaseModel
 
+from .forms import StoryPageForm
+
 # Where a live story without a first_published_at (imported data) sorts: oldest.
 UNDATED = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
 RTL_LANGUAGES = frozenset({"ar", "fa", "prs", "ps", "ur", "he"})
@@ -272,6 +274,7 @@ class StoryPage(Page):
     """One story: news, opinion, editorial, analysis or feature."""
 
     private_page_options: ClassVar[list[str]] = NO_PRIVACY
+    base_form_class = StoryPageForm
 
     class Kind(models.TextChoices):
         NEWS = "news", "News"
@@ -383,7 +386,8 @@ class StoryPage(Page):
             heading="Corrections",
             label="Correction",
             help_text="A dated note on what was wrong, shown on the story. "
-            "Corrections are public: never delete one.",
+            "Corrections are public: once published, one cannot be removed or "
+            "rewritten; put a wrong one right with another.",
         ),
     ]
     search_fields: ClassVar[list[Any]] = [

@@ -31,6 +31,8 @@ def _form(
     updates: list[dict[str, Any]],
     initial: int = 0,
     corrections: list[dict[str, Any]] | None = None,
+    corrections_initial: int = 0,
+    action: str = "action-publish",
 ) -> dict[str, Any]:
     author = story.authors.get()
     return nested_form_data(
@@ -48,9 +50,11 @@ def _form(
             "tags": "",
             "source_credit": "",
             "source_url": "",
-            "corrections": inline_formset(corrections or []),
+            "corrections": inline_formset(
+                corrections or [], initial=corrections_initial
+            ),
             "updates": inline_formset(updates, initial=initial),
-            "action-publish": "action-publish",
+            action: action,
         }
     )
 
@@ -235,3 +239,139 @@ def test_a_story_without_updates_shows_no_updates_box(
     live_story: StoryPage, section: SectionPage
 ) -> None:
     assert 'class="updates"' not in _page(live_story)
+
+
+WRONG_RIVER = "The river is the Kabul, not the Kunar."
+
+
+def test_a_published_correction_cannot_be_deleted(
+    editor: User, live_story: StoryPage, django_capture_on_commit_callbacks: Any
+) -> None:
+    # given: a correction published on the story
+    now = _local(timezone.now())
+    _post(
+        editor,
+        live_story,
+        _form(
+            live_story,
+            updates=[],
+            corrections=[{"published_at": now, "note": WRONG_RIVER}],
+        ),
+        django_capture_on_commit_callbacks,
+    )
+    correction = live_story.corrections.get()
+
+    # when: an editor deletes it in the Corrections panel and publishes
+    response = _post(
+        editor,
+        live_story,
+        _form(
+            live_story,
+            updates=[],
+            corrections=[
+                {
+                    "id": correction.pk,
+                    "published_at": now,
+                    "note": WRONG_RIVER,
+                    "DELETE": "1",
+                }
+            ],
+            corrections_initial=1,
+        ),
+        django_capture_on_commit_callbacks,
+    )
+
+    # then: nothing is saved; the editor is told why; the correction stays public
+    assert response.status_code == 200
+    said = " ".join(str(m) for m in response.context["messages"])
+    assert "A published correction cannot be removed or rewritten" in said
+    assert WRONG_RIVER in said
+    assert live_story.corrections.filter(pk=correction.pk).exists()
+    latest = StoryPage.objects.get(pk=live_story.pk).get_latest_revision_as_object()
+    assert [c.note for c in latest.corrections.all()] == [WRONG_RIVER]
+    assert WRONG_RIVER in _page(live_story)
+
+    # and: keeping it, with a second correction added, publishes as before
+    again = _post(
+        editor,
+        live_story,
+        _form(
+            live_story,
+            updates=[],
+            corrections=[
+                {"id": correction.pk, "published_at": now, "note": WRONG_RIVER},
+                {"published_at": now, "note": "The bridge reopened on Monday."},
+            ],
+            corrections_initial=1,
+        ),
+        django_capture_on_commit_callbacks,
+    )
+    assert again.status_code == 302
+    assert live_story.corrections.count() == 2
+
+    # but: rewriting a published one is refused like removing it
+    first = live_story.corrections.get(note=WRONG_RIVER)
+    second = live_story.corrections.exclude(pk=first.pk).get()
+    rewritten = _post(
+        editor,
+        live_story,
+        _form(
+            live_story,
+            updates=[],
+            corrections=[
+                {"id": first.pk, "published_at": now, "note": "Nothing was wrong."},
+                {"id": second.pk, "published_at": now, "note": second.note},
+            ],
+            corrections_initial=2,
+        ),
+        django_capture_on_commit_callbacks,
+    )
+    assert rewritten.status_code == 200
+    assert WRONG_RIVER in _page(live_story)
+    assert "Nothing was wrong." not in _page(live_story)
+
+
+def test_a_correction_not_yet_published_can_be_taken_out(
+    editor: User, live_story: StoryPage, django_capture_on_commit_callbacks: Any
+) -> None:
+    # given: a correction saved in a draft of the live story, not published
+    now = _local(timezone.now())
+    _post(
+        editor,
+        live_story,
+        _form(
+            live_story,
+            updates=[],
+            corrections=[{"published_at": now, "note": WRONG_RIVER}],
+            action="action-save",
+        ),
+        django_capture_on_commit_callbacks,
+    )
+    draft = StoryPage.objects.get(pk=live_story.pk).get_latest_revision_as_object()
+    (saved,) = draft.corrections.all()
+
+    # when: the editor thinks better of it and removes it
+    response = _post(
+        editor,
+        live_story,
+        _form(
+            live_story,
+            updates=[],
+            corrections=[
+                {
+                    "id": saved.pk or "",
+                    "published_at": now,
+                    "note": WRONG_RIVER,
+                    "DELETE": "1",
+                }
+            ],
+            corrections_initial=1,
+            action="action-save",
+        ),
+        django_capture_on_commit_callbacks,
+    )
+
+    # then: it is gone from the draft
+    assert response.status_code == 302
+    draft = StoryPage.objects.get(pk=live_story.pk).get_latest_revision_as_object()
+    assert list(draft.corrections.all()) == []

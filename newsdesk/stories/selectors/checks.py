@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
-from wagtail.models import Revision, Task, TaskState
+from wagtail.models import PageLogEntry, Revision, Task, TaskState
 
-from ..models import SectionPage, StoryPage
+from ..models import Correction, SectionPage, StoryPage
 
 # Longer headlines are cut short in search results and news apps.
 HEADLINE_MAX = 110
@@ -56,6 +56,25 @@ def story_approval_problems(task_state: TaskState) -> list[str]:
     if not isinstance(story, StoryPage):
         return []
     return story_publish_problems(story.get_latest_revision_as_object())
+
+
+def story_corrections_published(story_id: int) -> list[Correction]:
+    """Return the corrections of the story as it was last published (live now, or
+    since taken down): those readers have seen."""
+    entry = (
+        PageLogEntry.objects.filter(
+            page_id=story_id,
+            action__in=("wagtail.publish", "wagtail.publish.scheduled"),
+            revision__isnull=False,
+        )
+        .select_related("revision")
+        .order_by("-timestamp", "-pk")
+        .first()
+    )
+    if entry is None or entry.revision is None:
+        return []
+    story = entry.revision.as_object()
+    return list(story.corrections.all()) if isinstance(story, StoryPage) else []
 
 
 def story_revisions_scheduled(*, limit: int = 10) -> list[Revision]:
