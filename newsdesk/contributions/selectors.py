@@ -30,6 +30,29 @@ def submission_list(
     return submissions.order_by("-received_at", "-pk")
 
 
+MERGE_CANDIDATES = 100
+
+
+def submission_list_merge_targets(submission: Submission) -> list[Submission]:
+    """Return the submissions an editor may fold this one into by hand, newest
+    first: any other not itself merged, never confirmed or held as forged."""
+    return list(
+        Submission.objects.exclude(pk=submission.pk)
+        .exclude(
+            state__in=(
+                Submission.State.MERGED,
+                Submission.State.EXPIRED,
+                Submission.State.UNCONFIRMED,
+                Submission.State.QUARANTINED,
+            )
+        )
+        .order_by("-received_at", "-pk")
+        .only("pk", "headline", "sender_name", "received_at", "state")[
+            :MERGE_CANDIDATES
+        ]
+    )
+
+
 def submission_list_assigned(*, user: Any) -> QuerySet[Submission]:
     """Return the submissions still open that are assigned to a user, soonest due
     first."""

@@ -36,6 +36,7 @@ from .selectors import (
     contributor_of,
     submission_counts_by_desk,
     submission_list,
+    submission_list_merge_targets,
     user_desk_ids,
 )
 from .services import (
@@ -147,6 +148,7 @@ class SubmissionDetailView(
                 }
             ),
             move_form=MoveToDeskForm(initial={"desk": self.submission.desk_id}),
+            merge_targets=submission_list_merge_targets(self.submission),
             can_accept=self.request.user.has_perm("contributions.accept_submission")
             and self.submission.state
             in (Submission.State.NEW, Submission.State.QUARANTINED),

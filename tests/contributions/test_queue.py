@@ -139,6 +139,50 @@ def test_merging_a_duplicate_moves_its_files_and_leaves_the_queue(
     assert "already merged" in again.content.decode()
 
 
+def test_an_editor_merges_a_duplicate_the_similarity_check_missed(
+    signed_in: Client,
+) -> None:
+    # given: two submissions of the same event in different words, so no match
+    first = _receive(1, body_html="<p>The dam gave way at dawn.</p>")
+    second = _receive(2, body_html="<p>At first light the barrage broke.</p>")
+    assert not second.matches.exists()
+
+    # then: the submission's page offers every other open submission to merge into
+    page = signed_in.get(reverse("contributions:detail", args=[second.pk]))
+    html = page.content.decode()
+    assert 'name="into" id="merge-into"' in html
+    assert f'<option value="{first.pk}">#{first.pk} ' in html
+    assert f'<option value="{second.pk}">#{second.pk} ' not in html
+
+    # when: the editor picks the first and merges
+    response = signed_in.post(
+        reverse("contributions:merge", args=[second.pk]),
+        {"into": first.pk},
+        follow=True,
+    )
+
+    # then: merged, and said so
+    assert f"Merged into submission #{first.pk}." in response.content.decode()
+    second.refresh_from_db()
+    assert second.merged_into == first
+    # a merged submission is not offered as a target any more
+    third = _receive(3)
+    html = signed_in.get(reverse("contributions:detail", args=[third.pk])).content
+    assert f'<option value="{second.pk}">#{second.pk} '.encode() not in html
+
+
+def test_merging_without_choosing_a_submission_says_so(signed_in: Client) -> None:
+    submission = _receive(1)
+
+    response = signed_in.post(
+        reverse("contributions:merge", args=[submission.pk]), {"into": ""}, follow=True
+    )
+
+    assert "There is no such submission to merge into." in response.content.decode()
+    submission.refresh_from_db()
+    assert submission.state == Submission.State.NEW
+
+
 def test_a_submission_cannot_be_merged_into_itself(signed_in: Client) -> None:
     submission = _receive(1)
 
