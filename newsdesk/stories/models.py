@@ -354,7 +354,11 @@ class StoryPage(Page):
         FieldPanel("title", heading="Headline", widget=_text_input()),
         FieldPanel("standfirst", widget=_text_area()),
         MultiFieldPanel(
-            [FieldPanel("dateline"), FieldPanel("kind"), FieldPanel("language")],
+            [
+                FieldPanel("dateline", widget=_text_input()),
+                FieldPanel("kind"),
+                FieldPanel("language"),
+            ],
             heading="About this story",
         ),
         InlinePanel("authors", heading="Byline", label="Author", min_num=0),
@@ -363,7 +367,7 @@ class StoryPage(Page):
                 FieldPanel("lead_image"),
                 FieldPanel("lead_image_alt", widget=_text_input()),
                 FieldPanel("lead_image_caption", widget=_text_input()),
-                FieldPanel("lead_image_credit"),
+                FieldPanel("lead_image_credit", widget=_text_input()),
             ],
             heading="Lead image",
         ),
@@ -379,7 +383,11 @@ class StoryPage(Page):
         FieldPanel("body"),
         FieldPanel("tags"),
         MultiFieldPanel(
-            [FieldPanel("source_credit"), FieldPanel("source_url")], heading="Source"
+            [
+                FieldPanel("source_credit", widget=_text_input()),
+                FieldPanel("source_url"),
+            ],
+            heading="Source",
         ),
         InlinePanel(
             "corrections",

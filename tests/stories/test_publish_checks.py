@@ -120,7 +120,7 @@ def test_the_command_line_publish_applies_the_same_checks(
     assert not StoryPage.objects.get(pk=story.pk).live
 
 
-def test_headline_and_captions_are_typed_in_their_own_direction(
+def test_headline_dateline_captions_and_credits_are_typed_in_their_own_direction(
     section: SectionPage, signed_in: Client
 ) -> None:
     story = make_story(section=section)
@@ -128,7 +128,15 @@ def test_headline_and_captions_are_typed_in_their_own_direction(
     page = signed_in.get(reverse("wagtailadmin_pages:edit", args=[story.pk]))
 
     html = page.content.decode()
-    for field in ("title", "standfirst", "lead_image_alt", "lead_image_caption"):
+    for field in (
+        "title",
+        "standfirst",
+        "dateline",
+        "lead_image_alt",
+        "lead_image_caption",
+        "lead_image_credit",
+        "source_credit",
+    ):
         tag = re.search(rf'<(?:input|textarea)[^>]*name="{field}"[^>]*>', html)
         assert tag is not None, field
         assert 'dir="auto"' in tag.group(0), field
