@@ -24,10 +24,10 @@ from tests.newsroom.test_browser import newsroom as newsroom
 from tests.newsroom.test_browser import pytestmark as pytestmark
 from tests.newsroom.test_browser_publishing import _chief, _edit
 
-HEADLINE = "سیلاب در ولایت ننگرهار خانه‌ها را ویران کرد"
+HEADLINE = "سیلاب در ولایت ننگرهار خانه‌ها را ویران کرد"  # noqa: RUF001 (Dari)
 DATELINE = "جلال‌آباد"
 CREDIT = "عکس: فرزانه احمدی"
-PARAGRAPH = "آب دریای کابل شب گذشته از کناره‌ها بالا آمد."
+PARAGRAPH = "آب دریای کابل شب گذشته از کناره‌ها بالا آمد."  # noqa: RUF001 (Dari)
 ENGLISH = "UN figures, 12 March."
 
 
@@ -80,7 +80,9 @@ def test_a_dari_story_is_edited_right_to_left(
 
     # when: they save the draft (once the body's editor has written what was typed
     # into the form, which it does a quarter of a second after typing stops)
-    expect(page.locator('input[name="body"]')).to_have_value(re.compile(re.escape(ENGLISH)))
+    expect(page.locator('input[name="body"]')).to_have_value(
+        re.compile(re.escape(ENGLISH))
+    )
     page.get_by_role("button", name="Save draft").click()
     page.wait_for_url(f"{newsroom}pages/{story.pk}/edit/")
     _settle(page)
