@@ -211,6 +211,11 @@ else:
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Jobs the worker runs at start and then every so many seconds: (dotted path, seconds).
+# The review a story of these kinds goes through, by the workflow's name, unless an
+# administrator assigned a workflow to its section itself (Settings -> Workflows).
+OPINION_REVIEW = "Opinion review: desk, then chief editor"
+NEWSDESK_REVIEW_BY_KIND = {"opinion": OPINION_REVIEW, "editorial": OPINION_REVIEW}
+
 NEWSDESK_PERIODIC_JOBS = [
     # Publish and unpublish what editors scheduled (Wagtail's go-live and expiry
     # times), catching up on any time missed while the worker was down.

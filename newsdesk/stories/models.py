@@ -20,7 +20,13 @@ from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField
-from wagtail.models import AbstractGroupApprovalTask, Orderable, Page
+from wagtail.models import (
+    AbstractGroupApprovalTask,
+    Orderable,
+    Page,
+    Workflow,
+    WorkflowPage,
+)
 from wagtail.search import index
 
 from newsdesk.core.models import BaseModel
@@ -416,6 +422,22 @@ class StoryPage(Page):
                 "Can edit, approve and publish the stories of every desk",
             ),
         )
+
+    def get_workflow(self) -> Any:
+        """The review this story goes through: one an administrator assigned to
+        its section (or to the story) itself; otherwise the review for its kind
+        (``NEWSDESK_REVIEW_BY_KIND``: opinion and editorials get the desk's then the
+        chief editor's approval); otherwise the site's."""
+        workflow = super().get_workflow()
+        review = settings.NEWSDESK_REVIEW_BY_KIND.get(self.kind)
+        if workflow is None or not review or workflow.name == review:
+            return workflow
+        here = [pk for pk in (self.pk, self.get_parent().pk if self.pk else None) if pk]
+        if WorkflowPage.objects.filter(
+            page_id__in=here, workflow__active=True
+        ).exists():
+            return workflow
+        return Workflow.objects.filter(name=review, active=True).first() or workflow
 
     def clean(self) -> None:
         super().clean()

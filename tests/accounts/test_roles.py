@@ -209,6 +209,49 @@ def test_opinion_needs_a_desk_editor_then_a_chief_editor(
     )
 
 
+@pytest.mark.parametrize("kind", ["opinion", "editorial"])
+def test_opinion_and_editorials_get_two_approvals_in_any_section(
+    section: SectionPage, kind: str, django_capture_on_commit_callbacks: Any
+) -> None:
+    # given: an opinion piece (or editorial) in a section with no review of its
+    # own, where news gets the site's one approval
+    column = make_story(section=section, title="The dams we never built", kind=kind)
+    news = make_story(section=section, title="Floods reach the capital")
+    assert news.get_workflow().name == "News review: one approval"
+    assert column.get_workflow().name == OPINION_REVIEW
+    desk, chief = _member("Desk editors"), _member("Chief editors")
+
+    # when: the desk editor submits and approves it
+    assert _edit(desk, column, "action-submit", kind=kind) == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _approve(desk, column) == 302
+
+    # then: it waits for the chief editor, whose approval publishes it
+    assert not _live(column)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _approve(chief, column) == 302
+    assert _live(column)
+
+
+def test_a_sections_own_review_decides_for_every_kind_of_story(
+    section: SectionPage, django_capture_on_commit_callbacks: Any
+) -> None:
+    # given: an administrator gave this section the one-approval review itself
+    WorkflowPage.objects.create(
+        page=section, workflow=Workflow.objects.get(name="News review: one approval")
+    )
+    column = make_story(
+        section=section, title="The dams we never built", kind="opinion"
+    )
+    desk = _member("Desk editors")
+
+    # then: an opinion piece there is published by the desk's one approval
+    assert _edit(desk, column, "action-submit", kind="opinion") == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _approve(desk, column) == 302
+    assert _live(column)
+
+
 def test_a_chief_editor_publishes_anything(
     draft: StoryPage, django_capture_on_commit_callbacks: Any
 ) -> None:
