@@ -12,7 +12,7 @@ class AccountsConfig(AppConfig):
             user_logged_out,
             user_login_failed,
         )
-        from django.db.models.signals import m2m_changed
+        from django.db.models.signals import m2m_changed, post_save, pre_save
 
         from . import sign_in
         from .models import User
@@ -26,4 +26,19 @@ class AccountsConfig(AppConfig):
             sign_in.roles_changed,
             sender=User.groups.through,
             dispatch_uid="accounts.roles_changed",
+        )
+        m2m_changed.connect(
+            sign_in.permissions_changed,
+            sender=User.user_permissions.through,
+            dispatch_uid="accounts.permissions_changed",
+        )
+        pre_save.connect(
+            sign_in.superuser_remembered,
+            sender=User,
+            dispatch_uid="accounts.superuser_remembered",
+        )
+        post_save.connect(
+            sign_in.superuser_changed,
+            sender=User,
+            dispatch_uid="accounts.superuser_changed",
         )

@@ -44,7 +44,11 @@ LOG_ACTIONS = (
     (TWO_FACTOR_PASSED, "Two-factor passed", "Entered a code from their app"),
     (TWO_FACTOR_FAILED, "Two-factor failed", "Entered a wrong code"),
     (RECOVERY_CODES_RENEWED, "Recovery codes renewed", "Made new recovery codes"),
-    (ROLES_CHANGED, "Roles changed", "Their groups changed"),
+    (
+        ROLES_CHANGED,
+        "Roles changed",
+        "Their groups, own permissions or administrator status changed",
+    ),
 )
 
 LOCKED = (
@@ -157,3 +161,70 @@ class NewsroomLoginForm(LoginForm):
         if refusal:
             raise forms.ValidationError(refusal, code="locked")
         return super().clean()  # type: ignore[no-any-return]
+
+
+def permissions_changed(
+    sender: Any, instance: Any, action: str, pk_set: set[int] | None, **kwargs: Any
+) -> None:
+    """Record permissions given to or taken from someone directly (not through a
+    group) in the audit log, as a change of their roles."""
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    from django.contrib.auth.models import Permission
+
+    if not isinstance(instance, get_user_model()):
+        return  # changed from the permission's side: rare, and not by the newsroom
+    codenames = sorted(
+        f"{app}.{codename}"
+        for app, codename in Permission.objects.filter(pk__in=pk_set or ()).values_list(
+            "content_type__app_label", "codename"
+        )
+    )
+    log(
+        instance,
+        ROLES_CHANGED,
+        data={
+            "change": action.removeprefix("post_"),
+            "permissions": codenames,
+            "now": sorted(instance.groups.values_list("name", flat=True)),
+        },
+    )
+
+
+def superuser_remembered(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """Note whether an account was an administrator before this save."""
+    fields = kwargs.get("update_fields")
+    if fields is not None and "is_superuser" not in fields:
+        instance._newsdesk_was_superuser = None  # a save that cannot change it
+        return
+    previous = (
+        type(instance)
+        .objects.filter(pk=instance.pk)
+        .values_list("is_superuser", flat=True)
+        .first()
+        if instance.pk
+        else None
+    )
+    instance._newsdesk_was_superuser = previous
+
+
+def superuser_changed(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    """Record making someone an administrator (superuser), or no longer one, in the
+    audit log as a change of their roles."""
+    was = getattr(instance, "_newsdesk_was_superuser", None)
+    if created:
+        if not instance.is_superuser:
+            return
+    elif was is None or was == instance.is_superuser:
+        return
+    log(
+        instance,
+        ROLES_CHANGED,
+        data={
+            "change": "superuser_granted"
+            if instance.is_superuser
+            else "superuser_removed",
+            "superuser": instance.is_superuser,
+            "now": sorted(instance.groups.values_list("name", flat=True)),
+        },
+    )

@@ -4,11 +4,12 @@ sign-ins and role changes are in the audit log."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import time_machine
 from django.conf import settings
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
@@ -129,3 +130,57 @@ def test_sign_in_and_out_and_role_changes_are_in_the_audit_log(
     assert removed["change"] == "remove"
     assert removed["groups"] == ["Moderators"]
     assert removed["now"] == ["Editors"]
+
+
+def test_making_someone_an_administrator_or_giving_a_permission_is_in_the_audit_log(
+    desk: User,
+) -> None:
+    def changes() -> list[dict[str, Any]]:
+        return [
+            data
+            for action, data in ModelLogEntry.objects.for_instance(desk)
+            .order_by("timestamp", "pk")
+            .values_list("action", "data")
+            if action == "newsdesk.roles_changed"
+        ]
+
+    before = len(changes())  # joining their group
+    desk.is_superuser = True
+    desk.save()
+    desk.user_permissions.add(
+        Permission.objects.get(content_type__app_label="stories", codename="kill_story")
+    )
+    desk.last_login = timezone.now()
+    desk.save(update_fields=["last_login"])  # not a change of roles
+    desk.is_superuser = False
+    desk.save()
+
+    logged = changes()[before:]
+    assert [entry["change"] for entry in logged] == [
+        "superuser_granted",
+        "add",
+        "superuser_removed",
+    ]
+    assert logged[0]["superuser"] is True
+    assert logged[1]["permissions"] == ["stories.kill_story"]
+    assert logged[2]["superuser"] is False
+
+
+def test_a_new_administrator_account_is_in_the_audit_log(db: None) -> None:
+    admin = User.objects.create_superuser(
+        username="root", email="root@news.example", password=PASSWORD
+    )
+    plain = User.objects.create_user(
+        username="plain", email="plain@news.example", password=PASSWORD
+    )
+
+    assert (
+        ModelLogEntry.objects.for_instance(admin)
+        .filter(action="newsdesk.roles_changed", data__change="superuser_granted")
+        .exists()
+    )
+    assert (
+        not ModelLogEntry.objects.for_instance(plain)
+        .filter(action="newsdesk.roles_changed")
+        .exists()
+    )
