@@ -17,8 +17,10 @@ same URLs as nginx finds them.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
@@ -101,6 +103,9 @@ def is_django_path(path: str) -> bool:
 # The URL pattern standing for every reader page (see newsdesk.publishing.views): a
 # reader path with no file is not found, answered here with the site's 404 page.
 READER_PAGES = "wagtail_serve"
+# Hidden files, files being written and precompressed variants: never a page, nor
+# an address the app could know (nginx answers them 404 itself too).
+NEVER_A_PAGE = re.compile(r"(?:^|/)\.|\.(?:tmp|gz|br)$", re.IGNORECASE)
 
 
 def _django_knows(path: str) -> bool:
@@ -160,10 +165,41 @@ class OutputFolderApp:
             return self.app(environ, start_response)
         if _django_knows(path):
             return self.app(environ, start_response)
-        not_found = files.find_not_found(encodings)
-        if not_found is None:
-            return self.app(environ, start_response)
-        return self._send(environ, start_response, not_found, method)
+        if NEVER_A_PAGE.search(path):
+            not_found = files.find_not_found(encodings)
+            if not_found is not None:
+                return self._send(environ, start_response, not_found, method)
+        return self._app_or_not_found(environ, start_response, encodings, method)
+
+    def _app_or_not_found(
+        self,
+        environ: WSGIEnvironment,
+        start_response: StartResponse,
+        encodings: tuple[str, ...],
+        method: str,
+    ) -> Iterable[bytes]:
+        """Ask the app about a reader path with no file (a killed story's address
+        answers 410 with its notice); where the app has nothing either, send the
+        site's 404 page, as nginx does with ``proxy_intercept_errors``."""
+        answered: list[tuple[str, list[tuple[str, str]]]] = []
+
+        def hold(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Any:
+            answered.append((status, headers))
+            return lambda data: None  # Django never writes through it
+
+        body = self.app(environ, hold)
+        status, headers = answered[-1]
+        if status.startswith("404"):
+            not_found = self.files().find_not_found(encodings)
+            if not_found is not None:
+                close = getattr(body, "close", None)
+                if close is not None:
+                    close()
+                return self._send(environ, start_response, not_found, method)
+        start_response(status, headers)
+        return body
 
     @staticmethod
     def _send(

@@ -1,7 +1,7 @@
 """The application behind the built-in server in its tests, run by granian.
 
-The reader layer (``OutputFolderApp``) over a stand-in for Django that answers under
-``/newsroom/``: ``echo/`` sends back what it was sent, ``stream/`` answers in chunks
+The reader layer (``OutputFolderApp``) over a stand-in for Django that knows no
+reader address (404) and answers under ``/newsroom/``: ``echo/`` sends back what it was sent, ``stream/`` answers in chunks
 without a length, ``empty/`` answers 204. The output folder is ``NEWSDESK_TEST_ROOT``.
 """
 
@@ -61,6 +61,13 @@ def newsroom(
         start_response("204 No Content", [])
         return []
     body = b"from the application"
+    if not path.startswith("/newsroom/"):
+        # A reader address with no file that Django does not know either.
+        start_response(
+            "404 Not Found",
+            [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))],
+        )
+        return [body]
     start_response(
         "418 I'm a teapot",
         [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))],

@@ -48,12 +48,13 @@ class Inner:
 
     def __init__(self) -> None:
         self.paths: list[str] = []
+        self.status = "418 I'm a teapot"
 
     def __call__(
         self, environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]:
         self.paths.append(environ["PATH_INFO"])
-        start_response("418 I'm a teapot", [("Content-Type", "text/plain")])
+        start_response(self.status, [("Content-Type", "text/plain")])
         return [b"from the application"]
 
 
@@ -335,10 +336,11 @@ def test_a_variant_removed_after_it_was_served_is_not_sent_again(
 # --- what is not there ---------------------------------------------------------------
 
 
-def test_a_missing_page_gets_the_sites_404_page(
+def test_a_missing_page_the_application_does_not_know_gets_the_sites_404_page(
     app: OutputFolderApp, root: Path, inner: Inner
 ) -> None:
     (root / "404.html").write_bytes(b"<p>Not here</p>")
+    inner.status = "404 Not Found"
 
     response = call(app, "/world/no-such-story/")
     head = call(app, "/world/no-such-story/", method="HEAD")
@@ -346,7 +348,36 @@ def test_a_missing_page_gets_the_sites_404_page(
     assert (response.status, response.body) == (404, b"<p>Not here</p>")
     assert response.headers["Content-Type"] == "text/html; charset=utf-8"
     assert (head.status, head.body) == (404, b"")
-    assert inner.paths == []
+    # the application was asked first: it may know the address (a killed story's)
+    assert inner.paths == ["/world/no-such-story/"] * 2
+
+
+def test_a_missing_page_the_application_answers_gets_its_answer(
+    app: OutputFolderApp, root: Path, inner: Inner
+) -> None:
+    (root / "404.html").write_bytes(b"<p>Not here</p>")
+    inner.status = "410 Gone"
+
+    response = call(app, "/world/a-killed-story/")
+
+    assert (response.status, response.body) == (410, b"from the application")
+
+
+def test_a_killed_story_s_address_answers_410_with_its_notice(
+    django_app: OutputFolderApp, root: Path, publish: Any, editor: Any
+) -> None:
+    from newsdesk.stories.services import story_kill
+
+    (root / "404.html").write_bytes(b"<p>Not here</p>")
+    story = publish(title="Floods reach the capital")
+    path = story.url
+    story_kill(story=story, by=editor, reason="Not confirmed by a second source.")
+
+    response = call(django_app, path)
+
+    assert response.status == 410
+    assert b"Not confirmed by a second source." in response.body
+    assert call(django_app, "/world/no-such-story/").status == 404
 
 
 def test_a_missing_page_goes_to_django_without_a_404_page(
@@ -639,8 +670,11 @@ def test_an_image_does_not_vary_by_encoding(app: OutputFolderApp, root: Path) ->
     assert "Content-Encoding" not in response.headers
 
 
-def test_the_404_page_is_sent_compressed_too(app: OutputFolderApp, root: Path) -> None:
+def test_the_404_page_is_sent_compressed_too(
+    app: OutputFolderApp, root: Path, inner: Inner
+) -> None:
     write_file(root / "404.html", STORY)
+    inner.status = "404 Not Found"
 
     response = call(app, "/world/no-such-story/", accept_encoding="br")
 
