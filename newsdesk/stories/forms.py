@@ -7,14 +7,20 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from wagtail.admin.forms import WagtailAdminPageForm
 
 
 def _as_shown(published_at: dt.datetime | None, note: str) -> tuple[str, str]:
-    """A correction as readers see it: its date to the minute (as the editor's
-    date field writes it) and its text."""
-    when = published_at.replace(second=0, microsecond=0) if published_at else None
-    return (when.isoformat() if when else "", note.strip())
+    """A correction as readers see it: its date to the minute, on the clock the
+    editor's date field shows (their own time zone), and its text with the line
+    ends a browser sends."""
+    when = (
+        timezone.localtime(published_at).strftime("%Y-%m-%d %H:%M")
+        if published_at
+        else ""
+    )
+    return (when, "\n".join(note.strip().splitlines()))
 
 
 class StoryPageForm(WagtailAdminPageForm):

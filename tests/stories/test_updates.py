@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import zoneinfo
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
+from wagtail.users.models import UserProfile
 
 from newsdesk.accounts.models import User
 from newsdesk.stories.models import SectionPage, StoryEvent, StoryPage
@@ -375,3 +377,44 @@ def test_a_correction_not_yet_published_can_be_taken_out(
     assert response.status_code == 302
     draft = StoryPage.objects.get(pk=live_story.pk).get_latest_revision_as_object()
     assert list(draft.corrections.all()) == []
+
+
+def test_an_editor_in_another_time_zone_keeps_a_published_correction_as_it_is(
+    editor: User, live_story: StoryPage, django_capture_on_commit_callbacks: Any
+) -> None:
+    # given: a correction published with a note of two lines
+    now = timezone.now()
+    note = "The river is the Kabul.\r\nIt is not the Kunar."
+    _post(
+        editor,
+        live_story,
+        _form(
+            live_story,
+            updates=[],
+            corrections=[{"published_at": _local(now), "note": note}],
+        ),
+        django_capture_on_commit_callbacks,
+    )
+    correction = live_story.corrections.get()
+
+    # when: an editor whose newsroom clock is Kabul's publishes the story again,
+    # the correction as their form shows it (in their time, CRLF line ends)
+    profile = UserProfile.get_for_user(editor)
+    profile.current_time_zone = "Asia/Kabul"
+    profile.save()
+    kabul = now.astimezone(zoneinfo.ZoneInfo("Asia/Kabul")).strftime("%Y-%m-%d %H:%M")
+    response = _post(
+        editor,
+        live_story,
+        _form(
+            live_story,
+            updates=[],
+            corrections=[{"id": correction.pk, "published_at": kabul, "note": note}],
+            corrections_initial=1,
+        ),
+        django_capture_on_commit_callbacks,
+    )
+
+    # then: it is the same correction, and the story is published
+    assert response.status_code == 302, [str(m) for m in response.context["messages"]]
+    assert live_story.corrections.count() == 1
