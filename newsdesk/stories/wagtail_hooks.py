@@ -17,7 +17,7 @@ from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.components import Component
 from wagtail.admin.widgets.button import Button
 from wagtail.log_actions import LogFormatter
-from wagtail.models import Page
+from wagtail.models import Page, TaskState
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
@@ -123,6 +123,10 @@ def say_what_stops_approval(request: HttpRequest, page: Page) -> None:
     reviewer is told what to fix first; sent here by a refused approval, that it
     was not approved."""
     if request.method != "GET":
+        # Which review step an approval posted here is for, so that afterwards a
+        # refusal is told apart from an approval that moved on to the next step.
+        task_state = page.current_workflow_task_state
+        request._newsdesk_review_step = task_state.pk if task_state else None  # type: ignore[attr-defined]
         return
     problems = _final_review_problems(request, page)
     if not problems:
@@ -143,6 +147,14 @@ def say_approval_refused(request: HttpRequest, page: Page) -> None:
     publish), say so and why; the edits were saved."""
     if request.POST.get("workflow-action-name") != "approve":
         return
+    step = getattr(request, "_newsdesk_review_step", None)
+    if (
+        step is None
+        or not TaskState.objects.filter(
+            pk=step, status=TaskState.STATUS_IN_PROGRESS
+        ).exists()
+    ):
+        return  # approved: published, or on to the next step
     problems = _final_review_problems(request, page)
     if problems:
         messages.error(

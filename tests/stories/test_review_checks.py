@@ -222,3 +222,53 @@ def test_a_first_of_two_approvals_is_not_held_back_by_the_checks(
         )
     assert not _live(column)
     assert "It needs a byline" in _messages(response)
+
+
+def test_an_approval_that_moves_a_review_on_is_not_called_refused(
+    home: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    # given: an opinion piece with an overlong headline at its desk step, and a
+    # chief editor, who may give both approvals
+    opinion = make_section(home, title="Opinion", slug="opinion")
+    WorkflowPage.objects.create(
+        page=opinion, workflow=Workflow.objects.get(name=OPINION_REVIEW)
+    )
+    author = make_person(name="Farida Noori")
+    column = _in_review(make_story(section=opinion, authors=[author], kind="opinion"))
+    credit = column.authors.get()
+    chief = _member("Chief editors")
+
+    # when: they approve the desk step in the editor
+    response = chief.post(
+        reverse("wagtailadmin_pages:edit", args=[column.pk]),
+        nested_form_data(
+            {
+                "title": LONG_HEADLINE,
+                "slug": column.slug,
+                "standfirst": "",
+                "dateline": "",
+                "kind": "opinion",
+                "language": "en",
+                "authors": inline_formset(
+                    [{"id": credit.pk, "person": author.pk, "ORDER": 1}], initial=1
+                ),
+                "body": rich_text("<p>Every dry summer we talk about dams.</p>"),
+                "tags": "",
+                "source_credit": "",
+                "source_url": "",
+                "corrections": inline_formset([]),
+                "updates": inline_formset([]),
+                "action-workflow-action": "true",
+                "workflow-action-name": "approve",
+            }
+        ),
+        follow=True,
+    )
+
+    # then: the review moved on to the chief editor's step, and nobody is told
+    # the approval was refused
+    state = WorkflowState.objects.get(object_id=str(column.pk))
+    assert state.current_task_state is not None
+    assert state.current_task_state.task.name == "Chief editor approval"
+    assert "not approved" not in _messages(response)
+    assert not _live(column)
