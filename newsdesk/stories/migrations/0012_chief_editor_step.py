@@ -3,7 +3,7 @@
 Chief editors work on every desk, so who may approve is unchanged; what changes is
 that this step, the one whose approval publishes an opinion piece, refuses to
 publish a story that fails the checks before publishing, as the desk step does.
-Reviews waiting at the step move to the new task.
+Reviews waiting at the step, or sent back from it, move to the new task.
 """
 
 from django.db import migrations
@@ -29,9 +29,11 @@ def replace_step(apps, schema_editor):
     )
     new.groups.set(old.groups.all())
     WorkflowTask.objects.filter(task_id=old.pk).update(task_id=new.pk)
-    TaskState.objects.filter(task_id=old.pk, status="in_progress").update(
-        task_id=new.pk
-    )
+    # Reviews waiting at the step, or sent back from it (resubmitting resumes
+    # there), go on with the new task.
+    TaskState.objects.filter(
+        task_id=old.pk, workflow_state__status__in=("in_progress", "needs_changes")
+    ).update(task_id=new.pk)
     old.active = False
     old.name = REPLACED
     old.save(update_fields=["active", "name"])
