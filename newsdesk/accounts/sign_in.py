@@ -168,12 +168,18 @@ def permissions_changed(
 ) -> None:
     """Record permissions given to or taken from someone directly (not through a
     group) in the audit log, as a change of their roles."""
+    if not isinstance(instance, get_user_model()):
+        return  # changed from the permission's side: rare, and not by the newsroom
+    if action == "pre_clear":  # afterwards there is nothing left to name
+        cleared = set(instance.user_permissions.values_list("pk", flat=True))
+        instance._newsdesk_cleared = cleared  # type: ignore[attr-defined]
+        return
     if action not in ("post_add", "post_remove", "post_clear"):
         return
     from django.contrib.auth.models import Permission
 
-    if not isinstance(instance, get_user_model()):
-        return  # changed from the permission's side: rare, and not by the newsroom
+    if action == "post_clear":
+        pk_set = getattr(instance, "_newsdesk_cleared", set())
     codenames = sorted(
         f"{app}.{codename}"
         for app, codename in Permission.objects.filter(pk__in=pk_set or ()).values_list(
@@ -194,6 +200,9 @@ def permissions_changed(
 def superuser_remembered(sender: Any, instance: Any, **kwargs: Any) -> None:
     """Note whether an account was an administrator before this save."""
     fields = kwargs.get("update_fields")
+    if kwargs.get("raw"):
+        instance._newsdesk_was_superuser = None  # loading fixtures: no one acted
+        return
     if fields is not None and "is_superuser" not in fields:
         instance._newsdesk_was_superuser = None  # a save that cannot change it
         return
@@ -212,6 +221,8 @@ def superuser_changed(sender: Any, instance: Any, created: bool, **kwargs: Any) 
     """Record making someone an administrator (superuser), or no longer one, in the
     audit log as a change of their roles."""
     was = getattr(instance, "_newsdesk_was_superuser", None)
+    if kwargs.get("raw"):
+        return
     if created:
         if not instance.is_superuser:
             return

@@ -154,16 +154,19 @@ def test_making_someone_an_administrator_or_giving_a_permission_is_in_the_audit_
     desk.save(update_fields=["last_login"])  # not a change of roles
     desk.is_superuser = False
     desk.save()
+    desk.user_permissions.clear()
 
     logged = changes()[before:]
     assert [entry["change"] for entry in logged] == [
         "superuser_granted",
         "add",
         "superuser_removed",
+        "clear",
     ]
     assert logged[0]["superuser"] is True
     assert logged[1]["permissions"] == ["stories.kill_story"]
     assert logged[2]["superuser"] is False
+    assert logged[3]["permissions"] == ["stories.kill_story"]
 
 
 def test_a_new_administrator_account_is_in_the_audit_log(db: None) -> None:
