@@ -82,6 +82,17 @@ def submission_move_to_desk(
     return submission
 
 
+# Submissions nothing is folded into: never confirmed by their writer, or held
+# because the sender may be forged.
+NOT_MERGE_TARGETS = frozenset(
+    {
+        Submission.State.UNCONFIRMED,
+        Submission.State.EXPIRED,
+        Submission.State.QUARANTINED,
+    }
+)
+
+
 @transaction.atomic
 def submission_merge(
     *, submission: Submission, into: Submission, by: User
@@ -95,6 +106,11 @@ def submission_merge(
     if into.state == Submission.State.MERGED:
         raise SubmissionStateError(
             f"Submission #{into.pk} was itself merged; merge into #{into.merged_into_id}."
+        )
+    if into.state in NOT_MERGE_TARGETS:
+        raise SubmissionStateError(
+            f"Submission #{into.pk} is {into.get_state_display().lower()}: "
+            "nothing can be merged into it."
         )
     SubmissionFile.objects.filter(submission=submission).update(
         submission=into, is_story=False

@@ -11,6 +11,7 @@ from django.db.models import Count, F, QuerySet
 from newsdesk.stories.selectors import absolute_url, public_path
 
 from .models import Contributor, Submission
+from .queue import NOT_MERGE_TARGETS
 
 
 def submission_list(
@@ -38,14 +39,7 @@ def submission_list_merge_targets(submission: Submission) -> list[Submission]:
     first: any other not itself merged, never confirmed or held as forged."""
     return list(
         Submission.objects.exclude(pk=submission.pk)
-        .exclude(
-            state__in=(
-                Submission.State.MERGED,
-                Submission.State.EXPIRED,
-                Submission.State.UNCONFIRMED,
-                Submission.State.QUARANTINED,
-            )
-        )
+        .exclude(state__in=(Submission.State.MERGED, *NOT_MERGE_TARGETS))
         .order_by("-received_at", "-pk")
         .only("pk", "headline", "sender_name", "received_at", "state")[
             :MERGE_CANDIDATES

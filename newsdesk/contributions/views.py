@@ -124,6 +124,12 @@ class SubmissionDetailView(
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         writer = contributor_of(self.submission)
+        can_accept = self.request.user.has_perm(
+            "contributions.accept_submission"
+        ) and self.submission.state in (
+            Submission.State.NEW,
+            Submission.State.QUARANTINED,
+        )
         context.update(
             submission=self.submission,
             contributor=writer,
@@ -148,10 +154,10 @@ class SubmissionDetailView(
                 }
             ),
             move_form=MoveToDeskForm(initial={"desk": self.submission.desk_id}),
-            merge_targets=submission_list_merge_targets(self.submission),
-            can_accept=self.request.user.has_perm("contributions.accept_submission")
-            and self.submission.state
-            in (Submission.State.NEW, Submission.State.QUARANTINED),
+            merge_targets=submission_list_merge_targets(self.submission)
+            if can_accept
+            else [],
+            can_accept=can_accept,
         )
         return context
 

@@ -183,6 +183,24 @@ def test_merging_without_choosing_a_submission_says_so(signed_in: Client) -> Non
     assert submission.state == Submission.State.NEW
 
 
+def test_nothing_is_merged_into_a_submission_held_as_possibly_forged(
+    signed_in: Client,
+) -> None:
+    held = _receive(1)
+    Submission.objects.filter(pk=held.pk).update(state=Submission.State.QUARANTINED)
+    submission = _receive(2)
+
+    response = signed_in.post(
+        reverse("contributions:merge", args=[submission.pk]),
+        {"into": held.pk},
+        follow=True,
+    )
+
+    assert "nothing can be merged into it" in response.content.decode()
+    submission.refresh_from_db()
+    assert submission.state == Submission.State.NEW
+
+
 def test_a_submission_cannot_be_merged_into_itself(signed_in: Client) -> None:
     submission = _receive(1)
 
