@@ -175,7 +175,12 @@ def bulk_publish_only_when_ready(
     pages = [page for page in objects if isinstance(page, Page)]
     if action.cleaned_form.cleaned_data.get("include_descendants"):
         for page in list(pages):
-            pages.extend(page.get_descendants().not_live().specific())
+            # the drafts below that Wagtail's bulk publish would publish
+            pages.extend(
+                draft
+                for draft in page.get_descendants().not_live().specific()
+                if draft.permissions_for_user(request.user).can_publish()
+            )
     refused = []
     for page in pages:
         if not isinstance(page.specific, StoryPage):
