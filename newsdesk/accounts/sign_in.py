@@ -21,6 +21,7 @@ from wagtail.admin.forms.auth import LoginForm
 from wagtail.log_actions import log
 from wagtail.models import ModelLogEntry
 
+from newsdesk.core.addresses import client_address
 from newsdesk.core.counters import address_counter_key, counter_add, counter_value
 
 SIGN_IN_FAILURES = 5
@@ -63,7 +64,7 @@ ADDRESS_LOCKED = (
 
 
 def _address_key(request: HttpRequest | None) -> str:
-    address = request.META.get("REMOTE_ADDR", "") if request is not None else ""
+    address = client_address(request)
     return address_counter_key("sign-in", address)
 
 
@@ -156,7 +157,9 @@ class NewsroomLoginForm(LoginForm):
     network address is locked out."""
 
     def clean(self) -> dict[str, Any]:
-        username = str(self.data.get("username", ""))
+        # As the password is checked: spaces trimmed, the text normalised (so
+        # " desk" is desk's account, and desk's lock holds for it).
+        username = str(self.cleaned_data.get("username") or "")
         refusal = sign_in_refusal(username=username, request=self.request)
         if refusal:
             raise forms.ValidationError(refusal, code="locked")

@@ -18,6 +18,7 @@ from ninja.params import P, PathEx, QueryEx
 from ninja.throttling import BaseThrottle
 from wagtail.rich_text import expand_db_html
 
+from newsdesk.core.addresses import client_address
 from newsdesk.core.counters import counter_add
 from newsdesk.publishing.feed_entries import sanitised_body_html
 from newsdesk.stories.images import share_images_for
@@ -65,7 +66,7 @@ class PerAddressThrottle(BaseThrottle):
     production), like the partner feed's per-key limit."""
 
     def allow_request(self, request: HttpRequest) -> bool:
-        address = request.META.get("REMOTE_ADDR", "") or "unknown"
+        address = client_address(request) or "unknown"
         minute = int(timezone.now().timestamp() // _MINUTE)
         count = counter_add(f"newsdesk:api:{address}:{minute}", seconds=_MINUTE)
         self._wait = _MINUTE - int(timezone.now().timestamp()) % _MINUTE

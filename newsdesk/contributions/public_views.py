@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from newsdesk.core.addresses import client_address
 from newsdesk.stories.selectors import reader_page_context, site_info
 
 from .models import Submission
@@ -137,7 +138,7 @@ def contribution_send_page(request: HttpRequest) -> HttpResponse:
             sent = True  # thanked, and dropped
         else:
             refused = rate_limited(
-                address=request.META.get("REMOTE_ADDR", ""),
+                address=client_address(request),
                 email=form.cleaned_data["email"],
             )
             if refused:

@@ -149,6 +149,9 @@ LOGIN_URL = "wagtailadmin_login"
 WAGTAILADMIN_USER_LOGIN_FORM = "newsdesk.accounts.sign_in.NewsroomLoginForm"
 # Editors and administrators sign in with a code from an authenticator app too; the
 # groups named here may choose not to (reporters writing drafts).
+# Front servers whose X-Forwarded-For names the client (nginx on this host; the
+# built-in server reaches the app over a Unix socket, with no address at all).
+NEWSDESK_TRUSTED_PROXIES = env_list("NEWSDESK_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 NEWSDESK_TWO_FACTOR_REQUIRED = env_bool("NEWSDESK_TWO_FACTOR_REQUIRED", True)
 NEWSDESK_TWO_FACTOR_EXEMPT_GROUPS = env_list(
     "NEWSDESK_TWO_FACTOR_EXEMPT_GROUPS", ["Reporters"]

@@ -70,6 +70,52 @@ def test_repeated_wrong_passwords_lock_the_account_for_a_while(
     assert failures.count() == SIGN_IN_FAILURES
 
 
+@pytest.mark.parametrize("spelled", [" desk", "desk ", "\tdesk"])
+def test_a_locked_account_stays_locked_however_its_name_is_spaced(
+    client: Client, desk: User, spelled: str
+) -> None:
+    # given: wrong passwords, some under the name with spaces around it
+    for n in range(SIGN_IN_FAILURES):
+        assert _try(client, spelled if n % 2 else "desk", "wrong-password")
+
+    # then: the right password is refused under either spelling
+    assert "Too many wrong passwords for this account" in _try(
+        client, spelled, PASSWORD
+    )
+    assert "Too many wrong passwords for this account" in _try(client, "desk", PASSWORD)
+
+
+def test_each_network_address_is_counted_on_its_own_behind_the_front_server(
+    client: Client,
+) -> None:
+    # given: one network guessing many accounts through the front server, which
+    # reaches the app with no address of its own and names the client
+    for n in range(ADDRESS_FAILURES):
+        client.post(
+            reverse("wagtailadmin_login"),
+            {"username": f"nobody-{n}", "password": "guess"},
+            REMOTE_ADDR="",
+            HTTP_X_FORWARDED_FOR="203.0.113.7",
+        )
+
+    def page_for(forwarded: str, remote: str = "") -> str:
+        return client.post(
+            reverse("wagtailadmin_login"),
+            {"username": "someone", "password": "guess"},
+            REMOTE_ADDR=remote,
+            HTTP_X_FORWARDED_FOR=forwarded,
+        ).content.decode()
+
+    # then: that network is stopped, and another reader of the site is not
+    assert ADDRESS_LOCKED in page_for("203.0.113.7")
+    assert ADDRESS_LOCKED not in page_for("198.51.100.20")
+    # nginx on this host appends the address it saw; that last entry counts, not
+    # one the client wrote before it
+    assert ADDRESS_LOCKED in page_for("198.51.100.20, 203.0.113.7", "127.0.0.1")
+    # a request straight from elsewhere cannot claim an address
+    assert ADDRESS_LOCKED not in page_for("203.0.113.7", "192.0.2.50")
+
+
 def test_a_success_clears_earlier_failures(client: Client, desk: User) -> None:
     for _ in range(SIGN_IN_FAILURES - 1):
         _try(client, "desk", "wrong-password")

@@ -394,6 +394,15 @@ def test_connection_headers_are_not_passed_on(client: Client) -> None:
     assert seen["headers"]["connection"] == "close"  # the server's own, to granian
 
 
+def test_the_application_is_told_the_readers_address_not_one_they_claim(
+    client: Client,
+) -> None:
+    seen = json.loads(client.get("/newsroom/echo/", x_forwarded_for="203.0.113.7").body)
+
+    # the address the connection came from (this test, on loopback), only
+    assert seen["headers"]["x-forwarded-for"] == "127.0.0.1"
+
+
 def test_pipelined_requests_are_answered_in_order(client: Client) -> None:
     client.send(
         b"GET /newsroom/stream/ HTTP/1.1\r\nHost: a\r\n\r\n"

@@ -150,6 +150,7 @@ class Connection(asyncio.Protocol):
     def __init__(self, site: Site) -> None:
         self.site = site
         self.transport: asyncio.Transport | None = None
+        self.peer = b""
         self.parser = httptools.HttpRequestParser(self)
         self.queue: collections.deque[Request] = collections.deque()
         self.url = b""
@@ -167,6 +168,10 @@ class Connection(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # a stream server's
+        # Who is at the other end, told to the application (X-Forwarded-For): it
+        # counts wrong passwords and form posts per address.
+        peer = transport.get_extra_info("peername")
+        self.peer = str(peer[0]).encode() if isinstance(peer, tuple) and peer else b""
         self.last_active = self.site.now
         self.site.connections.add(self)
 

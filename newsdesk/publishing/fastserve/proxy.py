@@ -85,13 +85,17 @@ class Proxy(asyncio.Protocol):
         self.connected = True
         request = self.request
         lines = [b"%s %s HTTP/1.1\r\n" % (request.method, request.target)]
-        dropped = set(HOP_BY_HOP)
+        # The edge of the site: an address a client claims is not passed on; the
+        # application gets the one this connection comes from.
+        dropped = set(HOP_BY_HOP) | {b"x-forwarded-for"}
         for name, value in request.headers:
             if name.lower() == b"connection":
                 dropped.update(t.strip().lower() for t in value.split(b","))
         for name, value in request.headers:
             if name.lower() not in dropped:
                 lines.append(b"%s: %s\r\n" % (name, value))
+        if self.client.peer:
+            lines.append(b"X-Forwarded-For: %s\r\n" % self.client.peer)
         if request.chunked:
             lines.append(b"Transfer-Encoding: chunked\r\n")
         # One request per connection: the end of the answer is the end of the stream.
