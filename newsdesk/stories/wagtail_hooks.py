@@ -10,7 +10,9 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import path, reverse
+from django.utils.html import format_html
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList
@@ -192,6 +194,15 @@ def bulk_publish_only_when_ready(
         return None
     messages.error(request, "Nothing was published. Not ready: " + " ".join(refused))
     return redirect(action.next_url)
+
+
+@hooks.register("insert_editor_js")
+def name_editor_widgets() -> str:
+    """Give the body's editor and the tag input their fields' names, for screen
+    readers (Wagtail leaves them unnamed)."""
+    return format_html(
+        '<script src="{}" defer></script>', static("stories/editor_labels.js")
+    )
 
 
 @hooks.register("register_log_actions")
