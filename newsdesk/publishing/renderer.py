@@ -176,9 +176,12 @@ def render_tag_archive(
     return _render(ARCHIVE_TEMPLATE, None, context)
 
 
-def render_corrections(*, site: SiteInfo | None = None) -> bytes:
-    """Return the corrections page: every correction to a live story, newest first."""
-    return _render(CORRECTIONS_TEMPLATE, None, corrections_context(site=site))
+def render_corrections(*, site: SiteInfo | None = None, number: int = 1) -> bytes:
+    """Return a page of the corrections: every correction to a live story, newest
+    first, a page at a time."""
+    return _render(
+        CORRECTIONS_TEMPLATE, None, corrections_context(site=site, number=number)
+    )
 
 
 def render_info_page(*, page: InfoPage, site: SiteInfo | None = None) -> bytes:

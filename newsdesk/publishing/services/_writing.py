@@ -12,8 +12,9 @@ from typing import ParamSpec, TypeVar
 from newsdesk.stories.images import renditions_used
 from newsdesk.stories.models import SectionPage, StoryPage
 from newsdesk.stories.selectors import (
-    CORRECTIONS_PATH,
     SiteInfo,
+    corrections_page_count,
+    corrections_page_path,
     home_get,
 )
 
@@ -109,10 +110,25 @@ def _write_home(site: SiteInfo) -> list[Path]:
     return written
 
 
-def _write_corrections(site: SiteInfo) -> Path:
-    """Rewrite the corrections page (a story published or taken down may add or
-    remove some)."""
-    return _write(CORRECTIONS_PATH, renderer.render_corrections(site=site))
+def _write_corrections(site: SiteInfo) -> list[Path]:
+    """Rewrite the corrections pages (a story published or taken down may add or
+    remove some), and remove older pages there are no longer corrections for."""
+    pages = corrections_page_count()
+    written = [
+        _write(
+            corrections_page_path(number),
+            renderer.render_corrections(site=site, number=number),
+        )
+        for number in range(1, pages + 1)
+    ]
+    older = output_path(corrections_page_path(2)).parent.parent
+    if older.is_dir():
+        for folder in older.iterdir():
+            if folder.name.isdigit() and int(folder.name) > pages:
+                page = folder / "index.html"
+                if remove_file(page):
+                    written.append(page)
+    return written
 
 
 def _write_feeds(

@@ -21,7 +21,6 @@ from django.db import connections
 from newsdesk.core.files import TEMP_SUFFIX
 from newsdesk.stories.models import SectionPage, StoryPage
 from newsdesk.stories.selectors import (
-    CORRECTIONS_PATH,
     DATE_ARCHIVE_PATH,
     LeadImage,
     SiteInfo,
@@ -29,6 +28,8 @@ from newsdesk.stories.selectors import (
     archive_path,
     author_path,
     byline_people,
+    corrections_page_count,
+    corrections_page_path,
     day_page_path,
     home_get,
     info_page_list_live,
@@ -464,7 +465,13 @@ def _rebuild(
             )
         )
     pages += _feed_pages(site_feed_list(site), stories, feeds)
-    pages.append((CORRECTIONS_PATH, partial(renderer.render_corrections, site=site)))
+    pages += [
+        (
+            corrections_page_path(number),
+            partial(renderer.render_corrections, site=site, number=number),
+        )
+        for number in range(1, corrections_page_count() + 1)
+    ]
     pages.append((FAVICON_PATH, renderer.render_favicon))
     pages.append((NOT_FOUND_PATH, partial(renderer.render_not_found, site=site)))
     summaries_replace(summaries_from_stories(stories))

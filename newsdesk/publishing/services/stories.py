@@ -129,7 +129,7 @@ def site_publish_story(
         written += _write_listing_without(listing, live)
     written += _write_dates_with(live, site)
     if live.corrections.exists():
-        written.append(_write_corrections(site))
+        written += _write_corrections(site)
     written += sitemaps.sitemaps_write_for_story(story=live)
     written += _write_redirects(redirects.redirect_list_to(live), site)
     return written
@@ -209,7 +209,7 @@ def site_unpublish_story(
     )
     changed += _write_feeds(feeds, site, sections)
     if story.corrections.exists():
-        changed.append(_write_corrections(site))
+        changed += _write_corrections(site)
     changed += sitemaps.sitemaps_write_for_story(story=story)
     return changed
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils.text import Truncator
 from taggit.models import Tag
 
@@ -466,23 +467,49 @@ def info_context(page: InfoPage, *, site: SiteInfo | None = None) -> dict[str, A
 
 
 CORRECTIONS_PATH = "/corrections/"
-CORRECTIONS_SHOWN = 500
+# Corrections a page lists; older ones are on numbered pages after it.
+CORRECTIONS_PER_PAGE = 200
 
 
-def corrections_context(*, site: SiteInfo | None = None) -> dict[str, Any]:
-    """Return what the corrections page shows: every correction to a live story,
-    newest first, with the story it corrects."""
+def _corrections_live() -> QuerySet[Correction]:
+    live: QuerySet[Correction] = Correction.objects.filter(story__live=True)
+    return live
+
+
+def corrections_page_count() -> int:
+    """Return how many pages the corrections take (at least one)."""
+    count = _corrections_live().count()
+    return max(1, -(-count // CORRECTIONS_PER_PAGE))
+
+
+def corrections_page_path(number: int) -> str:
+    """Return the reader path of a page of the corrections: the first is
+    ``/corrections/``, the older ones ``/corrections/archive/<n>/``."""
+    return CORRECTIONS_PATH if number == 1 else archive_path(CORRECTIONS_PATH, number)
+
+
+def corrections_context(
+    *, site: SiteInfo | None = None, number: int = 1
+) -> dict[str, Any]:
+    """Return what a page of the corrections shows: every correction to a live
+    story, newest first, with the story it corrects, ``CORRECTIONS_PER_PAGE`` a
+    page, linked to the newer and older pages."""
     site = site or site_info()
+    count = _corrections_live().count()
+    pages = max(1, -(-count // CORRECTIONS_PER_PAGE))
+    path = corrections_page_path(number)
+    title = "Corrections" if number == 1 else f"Corrections, page {number}"
     context = _page_context(
         site=site,
-        path=CORRECTIONS_PATH,
-        title=f"Corrections — {site.name}",
+        path=path,
+        title=f"{title} — {site.name}",
         description=f"What {site.name} got wrong, and put right.",
     )
+    first = (number - 1) * CORRECTIONS_PER_PAGE
     rows = (
-        Correction.objects.filter(story__live=True)
+        _corrections_live()
         .select_related("story")
-        .order_by("-published_at", "-pk")[:CORRECTIONS_SHOWN]
+        .order_by("-published_at", "-pk")[first : first + CORRECTIONS_PER_PAGE]
     )
     context["corrections"] = [
         {
@@ -493,5 +520,11 @@ def corrections_context(*, site: SiteInfo | None = None) -> dict[str, Any]:
         }
         for row in rows
     ]
+    context["first_number"] = count - first
+    context["page_number"], context["page_count"] = number, pages
+    context["newer_path"] = corrections_page_path(number - 1) if number > 1 else None
+    context["older_path"] = (
+        corrections_page_path(number + 1) if number < pages else None
+    )
     context["current_section_path"] = CORRECTIONS_PATH
     return context
