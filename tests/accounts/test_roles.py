@@ -138,6 +138,40 @@ def test_a_reporters_own_draft_goes_to_review_not_live(
     assert WorkflowState.objects.get(object_id=str(story.pk)).status == "in_progress"
 
 
+def test_a_reporter_cannot_publish_approve_kill_or_unpublish(
+    section: SectionPage, django_capture_on_commit_callbacks: Any
+) -> None:
+    reporter = _member("Reporters")
+    user = User.objects.get(username="reporters")
+    own = make_story(section=section, title="Council meets", owner=user)
+    live = make_story(section=section, title="Floods reach the capital", live=True)
+
+    # their own draft: publishing is refused; submitting is how it goes on
+    with django_capture_on_commit_callbacks(execute=True):
+        _edit(reporter, own, "action-publish")
+    assert not _live(own)
+    assert _edit(reporter, own, "action-submit") == 302
+    # they cannot give the approval their review asks for
+    assert _approve(reporter, own) in (302, 403)
+    assert not _live(own)
+    state = WorkflowState.objects.get(object_id=str(own.pk))
+    assert state.status == "in_progress"
+    assert state.current_task_state is not None
+    assert state.current_task_state.status == "in_progress"
+    # nor take a live story down, or kill it
+    with django_capture_on_commit_callbacks(execute=True):
+        unpublish = reporter.post(
+            reverse("wagtailadmin_pages:unpublish", args=[live.pk])
+        )
+        kill = reporter.post(
+            reverse("stories_kill", args=[live.pk]), {"reason": "Not confirmed."}
+        )
+    assert unpublish.status_code in (302, 403)
+    assert kill.status_code in (302, 403)
+    assert _live(live)
+    assert not StoryPage.objects.get(pk=live.pk).killed_at
+
+
 def test_a_desk_editor_edits_any_story_and_gives_news_its_one_approval(
     draft: StoryPage, django_capture_on_commit_callbacks: Any
 ) -> None:

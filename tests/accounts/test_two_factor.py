@@ -159,6 +159,25 @@ def test_a_recovery_code_works_once(client: Client) -> None:
     assert RecoveryCode.objects.filter(used_at__isnull=True).count() == 9
 
 
+@pytest.mark.parametrize(
+    "made_up", ["aaaaa-bbbbb", "x" * 5000, "", "12345", "' OR 1=1 --"]
+)
+def test_a_made_up_code_is_refused_and_uses_up_nothing(
+    client: Client, made_up: str
+) -> None:
+    _user("desk", "Moderators")
+    _sign_in(client, "desk")
+    _set_up(client)
+    client.logout()
+    _sign_in(client, "desk")
+
+    refused = client.post(reverse("newsdesk_two_factor_verify"), {"code": made_up})
+
+    assert refused.status_code in (200, 400)
+    assert client.get(HOME).status_code == 302  # still not in
+    assert RecoveryCode.objects.filter(used_at__isnull=True).count() == 10
+
+
 def test_renewing_recovery_codes_retires_the_old_ones(client: Client) -> None:
     _user("desk", "Moderators")
     _sign_in(client, "desk")

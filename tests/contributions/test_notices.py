@@ -201,6 +201,10 @@ def test_an_editor_declines_from_the_submission_page(
     submission.refresh_from_db()
     assert submission.state == Submission.State.DECLINED
     assert submission.decision_note == "Not for us."
+    # the note reaches the writer by email
+    declined = mail.outbox[-1]
+    assert declined.to == [submission.sender_email]
+    assert "Not for us." in declined.body
     again = client.post(url, {"note": "twice"}, follow=True)
     assert "already declined" in again.content.decode()
 

@@ -74,6 +74,31 @@ def test_assigning_to_a_colleague_with_a_due_time(
     assert "due" in page.content.decode()
 
 
+def test_reassigning_moves_the_work_and_says_who_had_it(
+    signed_in: Client, editor: User
+) -> None:
+    first = User.objects.create_user(username="farid", password="x" * 20)
+    second = User.objects.create_user(username="nadia", password="x" * 20)
+    for colleague in (first, second):
+        colleague.groups.add(Group.objects.get(name="Desk editors"))
+    submission = _receive(1)
+    assign = reverse("contributions:assign", args=[submission.pk])
+    signed_in.post(assign, {"assigned_to": first.pk, "due_at": "2026-12-05T16:30"})
+
+    # when: it is given to someone else, later
+    signed_in.post(assign, {"assigned_to": second.pk, "due_at": "2026-12-06T09:00"})
+
+    # then: it is theirs, due then, off the first one's list; both steps noted
+    submission.refresh_from_db()
+    assert submission.assigned_to == second
+    assert submission.due_at == datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+    assert not Submission.objects.filter(assigned_to=first).exists()
+    notes = [note.body_html for note in submission.notes.order_by("created_at", "pk")]
+    assert len(notes) == 2
+    assert "farid" in notes[0]
+    assert "nadia" in notes[1]
+
+
 def test_only_someone_who_may_accept_can_be_assigned(
     signed_in: Client, outsider: User
 ) -> None:

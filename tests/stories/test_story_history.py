@@ -179,3 +179,32 @@ def test_publishing_with_an_expiry_records_it_once(
 
     assert story.events.filter(kind=StoryEvent.Kind.EXPIRY_SET).count() == 1
     assert story.events.filter(kind=StoryEvent.Kind.PUBLISHED).count() == 2
+
+
+def test_publishing_and_killing_are_in_the_site_history_with_who(
+    section: SectionPage, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.contrib.auth.models import Group
+
+    from newsdesk.stories.services import story_kill
+
+    chief = User.objects.create_user(
+        username="chief", email="chief@news.example", password="x" * 20
+    )
+    chief.groups.add(Group.objects.get(name="Chief editors"))
+    story = make_story(section=section, title="Floods reach the capital")
+    with django_capture_on_commit_callbacks(execute=True):
+        story_publish(story=story, by=chief)
+        story_kill(story=story, by=chief, reason="Not confirmed by a second source.")
+    admin = User.objects.create_superuser(
+        username="root", email="root@news.example", password="x" * 20
+    )
+    client = Client()
+    client.force_login(admin)
+
+    page = client.get(reverse("wagtailadmin_reports:site_history")).content.decode()
+
+    assert "Floods reach the capital" in page
+    assert "Published" in page
+    assert "Killed (withdrawn): Not confirmed by a second source." in page
+    assert "chief" in page
