@@ -288,6 +288,10 @@ WAGTAILDOCS_EXTENSIONS = [
     "zip",
 ]
 WAGTAIL_I18N_ENABLED = False
+# A finished review publishes, unless the story fails the checks before publishing.
+WAGTAIL_FINISH_WORKFLOW_ACTION = (
+    "newsdesk.stories.workflow_finish.story_workflow_finish"
+)
 # The reader site's renditions are written into its images/ folder; the newsroom's
 # and the originals stay in MEDIA_ROOT (see newsdesk/publishing/storage.py).
 WAGTAILIMAGES_RENDITION_STORAGE = "newsdesk.publishing.storage.RenditionStorage"

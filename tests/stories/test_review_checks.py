@@ -29,8 +29,10 @@ def _messages(response: Any) -> str:
 
 def _in_review(story: StoryPage) -> StoryPage:
     """Submit the story to its section's review, as its reporter would."""
-    reporter = User.objects.create_user(
-        username="reporter", email="reporter@news.example", password="x" * 20
+    reporter = User.objects.filter(username="reporter").first() or (
+        User.objects.create_user(
+            username="reporter", email="reporter@news.example", password="x" * 20
+        )
     )
     workflow = story.get_workflow()
     assert workflow is not None
@@ -272,3 +274,30 @@ def test_an_approval_that_moves_a_review_on_is_not_called_refused(
     assert state.current_task_state.task.name == "Chief editor approval"
     assert "not approved" not in _messages(response)
     assert not _live(column)
+
+
+def test_a_plain_group_approval_step_does_not_publish_an_unready_story(
+    section: SectionPage, django_capture_on_commit_callbacks: Any
+) -> None:
+    # given: an administrator gave the section a workflow with Wagtail's plain
+    # group approval step, which knows nothing of the newsroom's checks
+    from django.contrib.auth.models import Group
+    from wagtail.models import GroupApprovalTask, WorkflowTask
+
+    step = GroupApprovalTask.objects.create(name="Any editor")
+    step.groups.set([Group.objects.get(name="Desk editors")])
+    workflow = Workflow.objects.create(name="Plain review")
+    WorkflowTask.objects.create(workflow=workflow, task=step, sort_order=0)
+    WorkflowPage.objects.create(page=section, workflow=workflow)
+    story = _in_review(make_story(section=section, authors=[]))
+    ready = _in_review(make_story(section=section, title="Floods reach the capital"))
+    desk = _member("Desk editors")
+
+    # when: the step is approved for both
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _approve(desk, story) == 302
+        assert _approve(desk, ready) == 302
+
+    # then: the story without a byline stays a draft; the ready one is published
+    assert not _live(story)
+    assert _live(ready)
