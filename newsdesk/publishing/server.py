@@ -169,12 +169,13 @@ class OutputFolderApp:
             not_found = files.find_not_found(encodings)
             if not_found is not None:
                 return self._send(environ, start_response, not_found, method)
-        return self._app_or_not_found(environ, start_response, encodings, method)
+        return self._app_or_not_found(environ, start_response, files, encodings, method)
 
     def _app_or_not_found(
         self,
         environ: WSGIEnvironment,
         start_response: StartResponse,
+        files: ReaderFiles,
         encodings: tuple[str, ...],
         method: str,
     ) -> Iterable[bytes]:
@@ -192,7 +193,7 @@ class OutputFolderApp:
         body = self.app(environ, hold)
         status, headers = answered[-1]
         if status.startswith("404"):
-            not_found = self.files().find_not_found(encodings)
+            not_found = files.find_not_found(encodings)
             if not_found is not None:
                 close = getattr(body, "close", None)
                 if close is not None:

@@ -15,8 +15,8 @@ from wagtail.models import PageLogEntry
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from .models import StoryPage
+from .selectors.checks import PUBLISH_ACTIONS
 from .services import (
-    PUBLISH_ACTIONS,
     SCHEDULE_ACTION,
     story_event_from_history,
     story_listings_sync,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 from wagtail.log_actions import log
-from wagtail.models import Page, PageLogEntry, Revision
+from wagtail.models import Page, Revision
 
 from newsdesk.core.errors import PermissionDeniedError
 
@@ -26,7 +26,10 @@ from .models import (
     StoryPage,
     StoryTag,
 )
-from .selectors.checks import story_publish_problems
+from .selectors.checks import (
+    story_publish_problems,
+    story_published_last,
+)
 from .signals import story_drafted, story_killed
 
 if TYPE_CHECKING:
@@ -334,27 +337,8 @@ def story_listings_sync(*, stories: Iterable[StoryPage | int] | None = None) -> 
     return written
 
 
-# Wagtail's history names a publish by an editor, by the worker at its time, and
-# the approval of one to come.
-PUBLISH_ACTIONS = frozenset({"wagtail.publish", "wagtail.publish.scheduled"})
+# The approval of a publish to come, in Wagtail's history.
 SCHEDULE_ACTION = "wagtail.publish.schedule"
-
-
-def _published_before(story_id: int, revision: Revision) -> StoryPage | None:
-    """Return the story as it was last published before ``revision``, if it was."""
-    entry = (
-        PageLogEntry.objects.filter(
-            page_id=story_id, action__in=PUBLISH_ACTIONS, revision__isnull=False
-        )
-        .exclude(revision=revision)
-        .select_related("revision")
-        .order_by("-timestamp", "-pk")
-        .first()
-    )
-    if entry is None or entry.revision is None:
-        return None
-    before: StoryPage = entry.revision.as_object()
-    return before
 
 
 def _expiry_event(
@@ -399,7 +383,7 @@ def story_publish_events(
         if story.expire_at is not None:
             events.append(_expiry_event(story_id, story.expire_at, actor))
         return events
-    before = _published_before(story_id, revision)
+    before = story_published_last(story_id, besides=revision)
     # An editor's publish that sets an expiry (or a new one); the worker's publish
     # of a scheduled version carries the expiry its scheduling already recorded.
     events = []

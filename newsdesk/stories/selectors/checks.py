@@ -58,23 +58,32 @@ def story_approval_problems(task_state: TaskState) -> list[str]:
     return story_publish_problems(story.get_latest_revision_as_object())
 
 
-def story_corrections_published(story_id: int) -> list[Correction]:
-    """Return the corrections of the story as it was last published (live now, or
-    since taken down): those readers have seen."""
-    entry = (
-        PageLogEntry.objects.filter(
-            page_id=story_id,
-            action__in=("wagtail.publish", "wagtail.publish.scheduled"),
-            revision__isnull=False,
-        )
-        .select_related("revision")
-        .order_by("-timestamp", "-pk")
-        .first()
+# Wagtail's history names a publish by an editor and by the worker at its time.
+PUBLISH_ACTIONS = frozenset({"wagtail.publish", "wagtail.publish.scheduled"})
+
+
+def story_published_last(
+    story_id: int, *, besides: Revision | None = None
+) -> StoryPage | None:
+    """Return the story as it was last published (live now, or since taken down),
+    leaving out the publish of ``besides``; None if it never was."""
+    entries = PageLogEntry.objects.filter(
+        page_id=story_id, action__in=PUBLISH_ACTIONS, revision__isnull=False
     )
+    if besides is not None:
+        entries = entries.exclude(revision=besides)
+    entry = entries.select_related("revision").order_by("-timestamp", "-pk").first()
     if entry is None or entry.revision is None:
-        return []
+        return None
     story = entry.revision.as_object()
-    return list(story.corrections.all()) if isinstance(story, StoryPage) else []
+    return story if isinstance(story, StoryPage) else None
+
+
+def story_corrections_published(story_id: int) -> list[Correction]:
+    """Return the corrections of the story as it was last published: those readers
+    have seen."""
+    story = story_published_last(story_id)
+    return list(story.corrections.all()) if story is not None else []
 
 
 def story_revisions_scheduled(*, limit: int = 10) -> list[Revision]:

@@ -476,10 +476,13 @@ def _corrections_live() -> QuerySet[Correction]:
     return live
 
 
+def _pages_for(count: int) -> int:
+    return max(1, -(-count // CORRECTIONS_PER_PAGE))
+
+
 def corrections_page_count() -> int:
     """Return how many pages the corrections take (at least one)."""
-    count = _corrections_live().count()
-    return max(1, -(-count // CORRECTIONS_PER_PAGE))
+    return _pages_for(_corrections_live().count())
 
 
 def corrections_page_path(number: int) -> str:
@@ -496,7 +499,7 @@ def corrections_context(
     page, linked to the newer and older pages."""
     site = site or site_info()
     count = _corrections_live().count()
-    pages = max(1, -(-count // CORRECTIONS_PER_PAGE))
+    pages = _pages_for(count)
     path = corrections_page_path(number)
     title = "Corrections" if number == 1 else f"Corrections, page {number}"
     context = _page_context(
