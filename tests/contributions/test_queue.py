@@ -196,46 +196,29 @@ def test_an_editor_merges_a_duplicate_the_similarity_check_missed(
     assert f'<option value="{second.pk}">#{second.pk} '.encode() not in html
 
 
-def test_merging_without_choosing_a_submission_says_so(signed_in: Client) -> None:
-    submission = _receive(1)
-
-    response = signed_in.post(
-        reverse("contributions:merge", args=[submission.pk]), {"into": ""}, follow=True
-    )
-
-    assert "There is no such submission to merge into." in response.content.decode()
-    submission.refresh_from_db()
-    assert submission.state == Submission.State.NEW
-
-
-def test_nothing_is_merged_into_a_submission_held_as_possibly_forged(
-    signed_in: Client,
+@pytest.mark.parametrize(
+    ("target", "said"),
+    [
+        ("none", "There is no such submission to merge into."),
+        ("itself", "cannot be merged into itself"),
+        ("held", "nothing can be merged into it"),
+    ],
+)
+def test_a_merge_into_no_submission_itself_or_a_held_one_is_refused_saying_why(
+    signed_in: Client, target: str, said: str
 ) -> None:
     held = _receive(1)
     Submission.objects.filter(pk=held.pk).update(state=Submission.State.QUARANTINED)
     submission = _receive(2)
+    into = {"none": "", "itself": submission.pk, "held": held.pk}[target]
 
     response = signed_in.post(
         reverse("contributions:merge", args=[submission.pk]),
-        {"into": held.pk},
+        {"into": into},
         follow=True,
     )
 
-    assert "nothing can be merged into it" in response.content.decode()
-    submission.refresh_from_db()
-    assert submission.state == Submission.State.NEW
-
-
-def test_a_submission_cannot_be_merged_into_itself(signed_in: Client) -> None:
-    submission = _receive(1)
-
-    response = signed_in.post(
-        reverse("contributions:merge", args=[submission.pk]),
-        {"into": submission.pk},
-        follow=True,
-    )
-
-    assert "cannot be merged into itself" in response.content.decode()
+    assert said in response.content.decode()
     submission.refresh_from_db()
     assert submission.state == Submission.State.NEW
 

@@ -9,12 +9,17 @@ from typing import Any
 import pytest
 from django.urls import reverse
 from wagtail.models import Workflow, WorkflowPage, WorkflowState
-from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 
 from newsdesk.accounts.models import User
 from newsdesk.stories.models import SectionPage, StoryAuthor, StoryEvent, StoryPage
 from newsdesk.stories.selectors import HEADLINE_MAX
-from tests.accounts.test_roles import OPINION_REVIEW, _approve, _live, _member
+from tests.accounts.test_roles import (
+    OPINION_REVIEW,
+    _approve,
+    _form,
+    _live,
+    _member,
+)
 
 from .factories import make_person, make_section, make_story
 
@@ -92,32 +97,15 @@ def test_approving_in_the_editor_saves_the_edit_but_does_not_publish_an_overlong
     desk = _member("Desk editors")
     author = make_person(name="Farida Noori")
     story = _in_review(make_story(section=section, authors=[author]))
-    credit = story.authors.get()
 
     with django_capture_on_commit_callbacks(execute=True):
         response = desk.post(
             reverse("wagtailadmin_pages:edit", args=[story.pk]),
-            nested_form_data(
-                {
-                    "title": LONG_HEADLINE,
-                    "slug": story.slug,
-                    "standfirst": "",
-                    "dateline": "",
-                    "kind": "news",
-                    "language": "en",
-                    "authors": inline_formset(
-                        [{"id": credit.pk, "person": author.pk, "ORDER": 1}],
-                        initial=1,
-                    ),
-                    "body": rich_text("<p>The river rose overnight.</p>"),
-                    "tags": "",
-                    "source_credit": "",
-                    "source_url": "",
-                    "corrections": inline_formset([]),
-                    "updates": inline_formset([]),
-                    "action-workflow-action": "true",
-                    "workflow-action-name": "approve",
-                }
+            _form(
+                story,
+                "action-workflow-action",
+                title=LONG_HEADLINE,
+                **{"workflow-action-name": "approve"},
             ),
             follow=True,
         )
@@ -237,32 +225,16 @@ def test_an_approval_that_moves_a_review_on_is_not_called_refused(
     )
     author = make_person(name="Farida Noori")
     column = _in_review(make_story(section=opinion, authors=[author], kind="opinion"))
-    credit = column.authors.get()
     chief = _member("Chief editors")
 
     # when: they approve the desk step in the editor
     response = chief.post(
         reverse("wagtailadmin_pages:edit", args=[column.pk]),
-        nested_form_data(
-            {
-                "title": LONG_HEADLINE,
-                "slug": column.slug,
-                "standfirst": "",
-                "dateline": "",
-                "kind": "opinion",
-                "language": "en",
-                "authors": inline_formset(
-                    [{"id": credit.pk, "person": author.pk, "ORDER": 1}], initial=1
-                ),
-                "body": rich_text("<p>Every dry summer we talk about dams.</p>"),
-                "tags": "",
-                "source_credit": "",
-                "source_url": "",
-                "corrections": inline_formset([]),
-                "updates": inline_formset([]),
-                "action-workflow-action": "true",
-                "workflow-action-name": "approve",
-            }
+        _form(
+            column,
+            "action-workflow-action",
+            title=LONG_HEADLINE,
+            **{"workflow-action-name": "approve"},
         ),
         follow=True,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import zoneinfo
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -246,41 +247,52 @@ def test_a_story_without_updates_shows_no_updates_box(
 WRONG_RIVER = "The river is the Kabul, not the Kunar."
 
 
-def test_a_published_correction_cannot_be_deleted(
+@pytest.fixture
+def edit_corrections(
     editor: User, live_story: StoryPage, django_capture_on_commit_callbacks: Any
+) -> Callable[..., Any]:
+    """Send the live story's editor form with these corrections (and no updates);
+    return the response."""
+
+    def send(
+        *,
+        corrections: list[dict[str, Any]],
+        corrections_initial: int = 0,
+        action: str = "action-publish",
+    ) -> Any:
+        form = _form(
+            live_story,
+            updates=[],
+            corrections=corrections,
+            corrections_initial=corrections_initial,
+            action=action,
+        )
+        return _post(editor, live_story, form, django_capture_on_commit_callbacks)
+
+    return send
+
+
+def test_a_published_correction_cannot_be_deleted(
+    editor: User, live_story: StoryPage, edit_corrections: Callable[..., Any]
 ) -> None:
     # given: a correction published on the story
     now = _local(timezone.now())
-    _post(
-        editor,
-        live_story,
-        _form(
-            live_story,
-            updates=[],
-            corrections=[{"published_at": now, "note": WRONG_RIVER}],
-        ),
-        django_capture_on_commit_callbacks,
+    edit_corrections(
+        corrections=[{"published_at": now, "note": WRONG_RIVER}],
     )
     correction = live_story.corrections.get()
 
     # when: an editor deletes it in the Corrections panel and publishes
-    response = _post(
-        editor,
-        live_story,
-        _form(
-            live_story,
-            updates=[],
-            corrections=[
-                {
-                    "id": correction.pk,
-                    "published_at": now,
-                    "note": WRONG_RIVER,
-                    "DELETE": "1",
-                }
-            ],
-            corrections_initial=1,
-        ),
-        django_capture_on_commit_callbacks,
+    response = edit_corrections(
+        corrections=[
+            {
+                "id": correction.pk,
+                "published_at": now,
+                "note": WRONG_RIVER,
+                "DELETE": "1",
+            }
+        ],
+        corrections_initial=1,
     )
 
     # then: nothing is saved; the editor is told why; the correction stays public
@@ -294,19 +306,12 @@ def test_a_published_correction_cannot_be_deleted(
     assert WRONG_RIVER in _page(live_story)
 
     # and: keeping it, with a second correction added, publishes as before
-    again = _post(
-        editor,
-        live_story,
-        _form(
-            live_story,
-            updates=[],
-            corrections=[
-                {"id": correction.pk, "published_at": now, "note": WRONG_RIVER},
-                {"published_at": now, "note": "The bridge reopened on Monday."},
-            ],
-            corrections_initial=1,
-        ),
-        django_capture_on_commit_callbacks,
+    again = edit_corrections(
+        corrections=[
+            {"id": correction.pk, "published_at": now, "note": WRONG_RIVER},
+            {"published_at": now, "note": "The bridge reopened on Monday."},
+        ],
+        corrections_initial=1,
     )
     assert again.status_code == 302
     assert live_story.corrections.count() == 2
@@ -314,19 +319,12 @@ def test_a_published_correction_cannot_be_deleted(
     # but: rewriting a published one is refused like removing it
     first = live_story.corrections.get(note=WRONG_RIVER)
     second = live_story.corrections.exclude(pk=first.pk).get()
-    rewritten = _post(
-        editor,
-        live_story,
-        _form(
-            live_story,
-            updates=[],
-            corrections=[
-                {"id": first.pk, "published_at": now, "note": "Nothing was wrong."},
-                {"id": second.pk, "published_at": now, "note": second.note},
-            ],
-            corrections_initial=2,
-        ),
-        django_capture_on_commit_callbacks,
+    rewritten = edit_corrections(
+        corrections=[
+            {"id": first.pk, "published_at": now, "note": "Nothing was wrong."},
+            {"id": second.pk, "published_at": now, "note": second.note},
+        ],
+        corrections_initial=2,
     )
     assert rewritten.status_code == 200
     assert WRONG_RIVER in _page(live_story)
@@ -334,43 +332,29 @@ def test_a_published_correction_cannot_be_deleted(
 
 
 def test_a_correction_not_yet_published_can_be_taken_out(
-    editor: User, live_story: StoryPage, django_capture_on_commit_callbacks: Any
+    editor: User, live_story: StoryPage, edit_corrections: Callable[..., Any]
 ) -> None:
     # given: a correction saved in a draft of the live story, not published
     now = _local(timezone.now())
-    _post(
-        editor,
-        live_story,
-        _form(
-            live_story,
-            updates=[],
-            corrections=[{"published_at": now, "note": WRONG_RIVER}],
-            action="action-save",
-        ),
-        django_capture_on_commit_callbacks,
+    edit_corrections(
+        corrections=[{"published_at": now, "note": WRONG_RIVER}],
+        action="action-save",
     )
     draft = StoryPage.objects.get(pk=live_story.pk).get_latest_revision_as_object()
     (saved,) = draft.corrections.all()
 
     # when: the editor thinks better of it and removes it
-    response = _post(
-        editor,
-        live_story,
-        _form(
-            live_story,
-            updates=[],
-            corrections=[
-                {
-                    "id": saved.pk or "",
-                    "published_at": now,
-                    "note": WRONG_RIVER,
-                    "DELETE": "1",
-                }
-            ],
-            corrections_initial=1,
-            action="action-save",
-        ),
-        django_capture_on_commit_callbacks,
+    response = edit_corrections(
+        corrections=[
+            {
+                "id": saved.pk or "",
+                "published_at": now,
+                "note": WRONG_RIVER,
+                "DELETE": "1",
+            }
+        ],
+        corrections_initial=1,
+        action="action-save",
     )
 
     # then: it is gone from the draft
@@ -380,20 +364,13 @@ def test_a_correction_not_yet_published_can_be_taken_out(
 
 
 def test_an_editor_in_another_time_zone_keeps_a_published_correction_as_it_is(
-    editor: User, live_story: StoryPage, django_capture_on_commit_callbacks: Any
+    editor: User, live_story: StoryPage, edit_corrections: Callable[..., Any]
 ) -> None:
     # given: a correction published with a note of two lines
     now = timezone.now()
     note = "The river is the Kabul.\r\nIt is not the Kunar."
-    _post(
-        editor,
-        live_story,
-        _form(
-            live_story,
-            updates=[],
-            corrections=[{"published_at": _local(now), "note": note}],
-        ),
-        django_capture_on_commit_callbacks,
+    edit_corrections(
+        corrections=[{"published_at": _local(now), "note": note}],
     )
     correction = live_story.corrections.get()
 
@@ -403,16 +380,9 @@ def test_an_editor_in_another_time_zone_keeps_a_published_correction_as_it_is(
     profile.current_time_zone = "Asia/Kabul"
     profile.save()
     kabul = now.astimezone(zoneinfo.ZoneInfo("Asia/Kabul")).strftime("%Y-%m-%d %H:%M")
-    response = _post(
-        editor,
-        live_story,
-        _form(
-            live_story,
-            updates=[],
-            corrections=[{"id": correction.pk, "published_at": kabul, "note": note}],
-            corrections_initial=1,
-        ),
-        django_capture_on_commit_callbacks,
+    response = edit_corrections(
+        corrections=[{"id": correction.pk, "published_at": kabul, "note": note}],
+        corrections_initial=1,
     )
 
     # then: it is the same correction, and the story is published
