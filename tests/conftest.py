@@ -47,6 +47,21 @@ def section(home: HomePage) -> SectionPage:
 
 
 @pytest.fixture
+def opinion(home: HomePage) -> SectionPage:
+    """An Opinion section reviewed by a desk editor, then a chief editor."""
+    from wagtail.models import Workflow, WorkflowPage
+
+    from tests.stories.factories import make_section
+
+    section = make_section(home, title="Opinion", slug="opinion")
+    WorkflowPage.objects.create(
+        page=section,
+        workflow=Workflow.objects.get(name="Opinion review: desk, then chief editor"),
+    )
+    return section
+
+
+@pytest.fixture
 def story_factory(section: SectionPage) -> Callable[..., StoryPage]:
     """Make a story in the World section; ``live=True`` publishes it."""
 

@@ -31,16 +31,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, Page, Response, sync_playwright
 from pytest_django.fixtures import Settings as SettingsWrapper
 from pytest_django.live_server_helper import LiveServer
-from wagtail.models import Workflow, WorkflowPage
 
 from newsdesk.accounts.models import User
 from newsdesk.contributions.models import Submission
 from newsdesk.contributions.services import submission_accept, submission_receive
-from newsdesk.stories.models import HomePage, SectionPage, StoryPage
+from newsdesk.stories.models import SectionPage, StoryPage
 from newsdesk.stories.selectors import public_path
 from tests.contributions.test_services import parsed
 from tests.publishing.test_quality import AXE, CHROMIUM, CHROMIUM_ARGS, require
-from tests.stories.factories import make_section
 
 # Transactional: the live server's thread sees only what is committed. The rollback
 # is serialised so the migrations' groups, workflows and home page come back for
@@ -84,16 +82,6 @@ def browser(newsroom: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]
         )
         yield chromium
         chromium.close()
-
-
-@pytest.fixture
-def opinion(home: HomePage) -> SectionPage:
-    """An Opinion section reviewed by a desk editor, then a chief editor."""
-    section = make_section(home, title="Opinion", slug="opinion")
-    WorkflowPage.objects.create(
-        page=section, workflow=Workflow.objects.get(name=OPINION_REVIEW)
-    )
-    return section
 
 
 @pytest.fixture

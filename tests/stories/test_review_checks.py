@@ -14,14 +14,13 @@ from newsdesk.accounts.models import User
 from newsdesk.stories.models import SectionPage, StoryAuthor, StoryEvent, StoryPage
 from newsdesk.stories.selectors import HEADLINE_MAX
 from tests.accounts.test_roles import (
-    OPINION_REVIEW,
     _approve,
     _form,
     _live,
     _member,
 )
 
-from .factories import make_person, make_section, make_story
+from .factories import make_person, make_story
 
 pytestmark = pytest.mark.django_db
 
@@ -186,12 +185,8 @@ def test_bulk_publish_of_ready_stories_still_works(section: SectionPage) -> None
 
 
 def test_a_first_of_two_approvals_is_not_held_back_by_the_checks(
-    home: Any, django_capture_on_commit_callbacks: Any
+    opinion: SectionPage, django_capture_on_commit_callbacks: Any
 ) -> None:
-    opinion = make_section(home, title="Opinion", slug="opinion")
-    WorkflowPage.objects.create(
-        page=opinion, workflow=Workflow.objects.get(name=OPINION_REVIEW)
-    )
     column = _in_review(make_story(section=opinion, authors=[], kind="opinion"))
     desk = _member("Desk editors")
 
@@ -215,14 +210,10 @@ def test_a_first_of_two_approvals_is_not_held_back_by_the_checks(
 
 
 def test_an_approval_that_moves_a_review_on_is_not_called_refused(
-    home: Any, django_capture_on_commit_callbacks: Any
+    opinion: SectionPage, django_capture_on_commit_callbacks: Any
 ) -> None:
     # given: an opinion piece with an overlong headline at its desk step, and a
     # chief editor, who may give both approvals
-    opinion = make_section(home, title="Opinion", slug="opinion")
-    WorkflowPage.objects.create(
-        page=opinion, workflow=Workflow.objects.get(name=OPINION_REVIEW)
-    )
     author = make_person(name="Farida Noori")
     column = _in_review(make_story(section=opinion, authors=[author], kind="opinion"))
     chief = _member("Chief editors")
